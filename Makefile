@@ -1,0 +1,64 @@
+# chuangye-bot: `make run` starts the assistant, `make test` runs every check. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+MODEL   := models/chuangye.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_CACHE_DIRECTORY := .rasa/cache
+
+# Python 3.10: `python3.10` on PATH if it really is 3.10 (a pyenv shim may not be), else pyenv's 3.10.x.
+PYTHON310 ?= $(shell for candidate in python3.10 $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10*/bin/python3.10 2>/dev/null | sort -V -r); do \
+	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$candidate"; break; }; done)
+
+TRAIN_INPUTS := config.yml domain.yml $(shell find nlu -name '*.yml' -o -name '*.txt' -o -name '*.py' 2>/dev/null | grep -v __pycache__) \
+	$(wildcard policy_kb/data/topics/*.yml)
+
+.PHONY: help setup train run chat test lint lock dictionary clean
+
+help:
+	@echo "make run    - set up, train if needed, start the assistant (chat in this terminal)"
+	@echo "make test   - set up, train if needed, run lint, data validation and the whole test suite"
+	@echo "make setup  - create .venv with the pinned packages (constraints.txt)"
+	@echo "make train  - train the model when it is missing or older than its inputs"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (Rasa 3.6 does not run on 3.11): install it, e.g. 'pyenv install 3.10.13' or your OS package python3.10, then re-run make." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.3.1
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+dictionary: setup
+	$(PY) -m bot.cli kb dictionary --write
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	$(PY) -m bot.cli kb dictionary --write
+	$(VENV)/bin/rasa train --quiet --fixed-model-name chuangye --data nlu/data --out models
+	@touch $@
+
+run: $(MODEL)
+	$(PY) -m bot.cli chat
+
+test: $(MODEL)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+lock: setup
+	(echo "# Exact versions of every package the project installs (Python 3.10). Regenerate with 'make lock'."; \
+	 $(PY) -m pip freeze --exclude-editable | grep -v -i '^chuangye' | sort -f) > constraints.txt
+
+clean:
+	rm -rf $(VENV) models .rasa .pytest_cache .ruff_cache

@@ -1,0 +1,182 @@
+"""The ``chuangye`` command: knowledge-base queries, eligibility checks and the assistant itself."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from policy_kb.dictionary import render_dictionary
+from policy_kb.engine import NoRuleError, evaluate, has_rules
+from policy_kb.facts import FactError, parse_fact_value
+from policy_kb.loader import KnowledgeBase, KnowledgeBaseError, get_knowledge_base
+from policy_kb.parks import find_parks
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DICTIONARY_PATH = PROJECT_DIR / "nlu" / "dictionaries" / "userdict.txt"
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def kb_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "id": topic.id,
+            "title": topic.title,
+            "section": topic.section,
+            "departments": list(topic.departments),
+            "has_eligibility_rules": has_rules(topic.id),
+        }
+        for topic in kb.topics.values()
+    ]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['id']:<36} {row['section']:<12} {row['title']}  [{row['departments'][0]}牵头]")
+    return 0
+
+
+def kb_show(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    topic = kb.topic(args.topic)
+    if args.json:
+        _print_json({
+            "id": topic.id, "title": topic.title, "section": topic.section,
+            "section_title": topic.section_title, "summary": topic.summary, "who": list(topic.who),
+            "benefits": list(topic.benefits), "quotes": list(topic.quotes),
+            "status_notes": [{"quote": n.quote, "note": n.note} for n in topic.status_notes],
+            "not_in_document": list(topic.not_in_document), "departments": list(topic.departments),
+            "source": kb.document.citation,
+        })
+        return 0
+    print(f"{topic.title}（{topic.section} {topic.section_title}）")
+    print(topic.summary)
+    for benefit in topic.benefits:
+        print(f"  · {benefit}")
+    for note in topic.status_notes:
+        print(f"  注意：{note.note}")
+    print(f"牵头部门：{topic.lead_department}；配合：{'、'.join(topic.supporting_departments) or '无'}")
+    for quote in topic.quotes:
+        print(f"  原文：{quote}")
+    print(f"出处：{kb.document.citation} {topic.section}")
+    return 0
+
+
+def kb_check(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    facts: dict[str, object] = {}
+    for assignment in args.facts:
+        name, separator, raw = assignment.partition("=")
+        if not separator:
+            raise FactError(f"expected NAME=VALUE, got {assignment!r}")
+        if name not in kb.facts:
+            raise FactError(f"unknown fact {name!r}; known facts: {', '.join(kb.facts)}")
+        facts[name] = parse_fact_value(kb.facts[name], raw)
+    result = evaluate(args.topic, facts, kb)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    print(f"结论：{result.verdict}")
+    for rule in result.rules:
+        print(f"- {rule.title}：{rule.verdict}")
+        for condition in rule.conditions:
+            print(f"    [{condition.status}] {condition.wording} {condition.explanation}")
+    if result.next_question:
+        print(f"下一个问题（{result.next_fact}）：{result.next_question}")
+    for change in result.what_would_change:
+        print(f"怎样才能符合：{change}")
+    return 0
+
+
+def kb_parks(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    parks = find_parks(args.query, kb.parks, limit=args.limit)
+    if args.json:
+        _print_json([{"name": p.name, "city": p.city, "industries": list(p.industries), "section": p.section}
+                     for p in parks])
+        return 0
+    if not parks:
+        print("没有找到对应的园区：文件列出的园区见 专栏2（示范园）和 专栏3（大学科技园）。")
+        return 0
+    for park in parks:
+        print(f"{park.name}（{park.city}；{park.section}）：{'、'.join(park.industries)}")
+    return 0
+
+
+def kb_departments(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    rows = [{"short": d.short, "full": d.full, "aliases": list(d.aliases), "joint_meeting_role": d.joint_meeting_role}
+            for d in kb.departments.values()]
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['short']:<12} {row['full']}  {row['joint_meeting_role'] or ''}")
+    return 0
+
+
+def kb_dictionary(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    text = render_dictionary(kb)
+    if not args.write:
+        sys.stdout.write(text)
+        return 0
+    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    if DICTIONARY_PATH.exists() and DICTIONARY_PATH.read_text(encoding="utf-8") == text:
+        return 0  # unchanged: keep the file's time so make does not retrain
+    DICTIONARY_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {DICTIONARY_PATH.relative_to(PROJECT_DIR)} ({text.count(chr(10))} words)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chuangye", description="创业助手 chuangye-bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    kb = commands.add_parser("kb", help="query the policy knowledge base").add_subparsers(dest="kb_command",
+                                                                                         required=True)
+    listing = kb.add_parser("list", help="every topic: id, title, section, departments (lead first)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=kb_list)
+
+    show = kb.add_parser("show", help="one topic in full")
+    show.add_argument("topic")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=kb_show)
+
+    check = kb.add_parser("check", help="eligibility verdict for a topic, e.g. in_gansu=yes years_since_graduation=3")
+    check.add_argument("topic")
+    check.add_argument("facts", nargs="*", metavar="NAME=VALUE")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=kb_check)
+
+    parks = kb.add_parser("parks", help="parks that fit a business, e.g. 碳纤维")
+    parks.add_argument("query")
+    parks.add_argument("--limit", type=int, default=3)
+    parks.add_argument("--json", action="store_true")
+    parks.set_defaults(handler=kb_parks)
+
+    departments = kb.add_parser("departments", help="the department directory")
+    departments.add_argument("--json", action="store_true")
+    departments.set_defaults(handler=kb_departments)
+
+    dictionary = kb.add_parser("dictionary", help="the jieba user dictionary built from the knowledge base")
+    dictionary.add_argument("--write", action="store_true", help=f"write it to {DICTIONARY_PATH.name}")
+    dictionary.set_defaults(handler=kb_dictionary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(get_knowledge_base(), args)
+    except (FactError, NoRuleError, KnowledgeBaseError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

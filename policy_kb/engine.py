@@ -1,0 +1,179 @@
+"""The eligibility engine: applies a topic's rules to a person's facts and explains the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from policy_kb.facts import validate_facts
+from policy_kb.loader import KnowledgeBase, get_knowledge_base
+from policy_kb.rules import Condition, Rule, rules_for_topic
+
+ELIGIBLE = "eligible"
+NOT_ELIGIBLE = "not_eligible"
+NEED_MORE_INFO = "need_more_info"
+
+MET = "met"
+FAILED = "failed"
+UNKNOWN = "unknown"
+
+
+class NoRuleError(LookupError):
+    """The document states no conditions for this topic, so there is nothing to check."""
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    id: str
+    status: str  # met | failed | unknown
+    wording: str  # the document's words for the condition
+    explanation: str  # why it is met or failed, in plain Chinese ("" while unknown)
+    remedy: str | None  # what would change a failed condition
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    title: str
+    benefit: str
+    quote: str
+    section: str
+    verdict: str
+    conditions: tuple[ConditionResult, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The verdict on a topic, the reason per condition and what to ask next."""
+
+    topic: str
+    section: str
+    verdict: str
+    rules: tuple[RuleResult, ...]
+    next_fact: str | None
+    next_question: str | None
+    next_options: dict[str, str] = field(default_factory=dict)
+    what_would_change: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def has_rules(topic: str) -> bool:
+    return bool(rules_for_topic(topic))
+
+
+def evaluate(topic: str, facts: Mapping[str, object], kb: KnowledgeBase | None = None) -> Evaluation:
+    """Apply every rule of ``topic`` to ``facts``.
+
+    The topic is ``eligible`` when any of its measures applies, ``not_eligible`` when none can, and
+    ``need_more_info`` otherwise; then ``next_fact`` is the fact whose answer can settle the verdict soonest.
+    Raises FactError for invalid facts, KeyError for an unknown topic and NoRuleError for a topic without rules.
+    """
+    kb = kb or get_knowledge_base()
+    topic_record = kb.topic(topic)
+    rules = rules_for_topic(topic)
+    if not rules:
+        raise NoRuleError(f"the document states no eligibility conditions for {topic!r}")
+    known = validate_facts(kb.facts, facts)
+    parameters = kb.parameter_values()
+    results = tuple(_evaluate_rule(rule, known, parameters, kb) for rule in rules)
+    verdict = _combine(result.verdict for result in results)
+    next_fact, question, options = (None, None, {})
+    if verdict == NEED_MORE_INFO:
+        next_fact, question, options = _next_question(rules, results, known, kb)
+    changes: tuple[str, ...] = ()
+    if verdict == NOT_ELIGIBLE:
+        changes = tuple(dict.fromkeys(
+            condition.remedy for result in results for condition in result.conditions
+            if condition.status == FAILED and condition.remedy
+        ))
+    return Evaluation(
+        topic=topic,
+        section=topic_record.section,
+        verdict=verdict,
+        rules=results,
+        next_fact=next_fact,
+        next_question=question,
+        next_options=options,
+        what_would_change=changes,
+    )
+
+
+def _evaluate_rule(rule: Rule, facts: Mapping[str, object], parameters: Mapping[str, object],
+                   kb: KnowledgeBase) -> RuleResult:
+    texts = kb.eligibility_texts[rule.id]
+    conditions = []
+    for condition in rule.conditions:
+        outcome = condition.check(facts, parameters)
+        wording = texts["conditions"][condition.id]
+        if outcome is None:
+            conditions.append(ConditionResult(condition.id, UNKNOWN, wording["wording"], "", None))
+        elif outcome:
+            conditions.append(ConditionResult(condition.id, MET, wording["wording"], wording["met"], None))
+        else:
+            conditions.append(ConditionResult(
+                condition.id, FAILED, wording["wording"], wording["failed"], wording.get("remedy"),
+            ))
+    statuses = [condition.status for condition in conditions]
+    if FAILED in statuses:
+        verdict = NOT_ELIGIBLE
+    elif UNKNOWN in statuses:
+        verdict = NEED_MORE_INFO
+    else:
+        verdict = ELIGIBLE
+    return RuleResult(
+        rule_id=rule.id,
+        title=texts["title"],
+        benefit=texts["benefit"],
+        quote=texts["quote"],
+        section=rule.section,
+        verdict=verdict,
+        conditions=tuple(conditions),
+    )
+
+
+def _combine(verdicts) -> str:
+    verdicts = list(verdicts)
+    if ELIGIBLE in verdicts:
+        return ELIGIBLE
+    if all(verdict == NOT_ELIGIBLE for verdict in verdicts):
+        return NOT_ELIGIBLE
+    return NEED_MORE_INFO
+
+
+def _missing_facts(condition: Condition, facts: Mapping[str, object]) -> list[str]:
+    return [name for name in condition.facts if facts.get(name) is None]
+
+
+def _next_question(rules: tuple[Rule, ...], results: tuple[RuleResult, ...], facts: Mapping[str, object],
+                   kb: KnowledgeBase) -> tuple[str | None, str | None, dict[str, str]]:
+    """Pick the fact that can settle the verdict soonest.
+
+    Within the first undecided measure, an unknown condition that needs the fewest facts is the quickest to
+    settle (one answer can fail it and end the check); ties keep the rule's order, which lists the most
+    selective conditions first.
+    """
+    for rule, result in zip(rules, results):
+        if result.verdict != NEED_MORE_INFO:
+            continue
+        unknown = [
+            condition for condition, outcome in zip(rule.conditions, result.conditions)
+            if outcome.status == UNKNOWN
+        ]
+        best = min(unknown, key=lambda condition: len(_missing_facts(condition, facts)))
+        fact = _missing_facts(best, facts)[0]
+        spec = kb.facts[fact]
+        override = kb.eligibility_texts[rule.id]["conditions"][best.id].get("question")
+        return fact, override or spec.question, _options(spec)
+    return None, None, {}
+
+
+def _options(spec) -> dict[str, str]:
+    """Quick replies for a question: enum labels, or yes/no."""
+    if spec.type == "enum":
+        return dict(spec.values)
+    if spec.type == "bool":
+        return {"true": "是", "false": "不是"}
+    return {}

@@ -1,0 +1,236 @@
+"""Loads and checks the knowledge base files under ``policy_kb/data`` (once per process)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policy_kb.models import (
+    Contact,
+    Department,
+    FactSpec,
+    Parameter,
+    Park,
+    SourceDocument,
+    StatusNote,
+    Topic,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+SOURCES_DIR = PACKAGE_DIR / "sources"
+
+
+class KnowledgeBaseError(ValueError):
+    """A knowledge base file is missing, malformed or disagrees with the source document."""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the assistant knows, all of it traceable to the source document."""
+
+    document: SourceDocument
+    topics: dict[str, Topic]
+    departments: dict[str, Department]
+    ambiguous_aliases: dict[str, tuple[str, ...]]
+    department_note: str
+    parks: tuple[Park, ...]
+    facts: dict[str, FactSpec]
+    parameters: dict[str, Parameter]
+    eligibility_texts: dict[str, dict[str, Any]]
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id; KeyError names the known ids when it does not exist."""
+        try:
+            return self.topics[topic_id]
+        except KeyError:
+            known = ", ".join(self.topics)
+            raise KeyError(f"unknown topic {topic_id!r}; known topics: {known}") from None
+
+    def department(self, short_name: str) -> Department | None:
+        return self.departments.get(short_name)
+
+    def parameter_values(self) -> dict[str, object]:
+        return {name: parameter.value for name, parameter in self.parameters.items()}
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise KnowledgeBaseError(f"missing knowledge base file: {path}") from None
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(f"{path}: not valid YAML: {error}") from error
+
+
+def _require(record: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    missing = [key for key in keys if key not in record]
+    if missing:
+        raise KnowledgeBaseError(f"{where}: missing keys {', '.join(missing)}")
+
+
+def _check_quote(document: SourceDocument, quote: str, where: str) -> None:
+    if quote not in document.text:
+        raise KnowledgeBaseError(f"{where}: quote is not verbatim in the source document: {quote[:40]}…")
+
+
+def load_document(sources_dir: Path = SOURCES_DIR) -> SourceDocument:
+    meta = _read_yaml(sources_dir / "document.yml")
+    _require(meta, ("title", "issuer", "issued", "file"), "document.yml")
+    issued = meta["issued"]
+    if not isinstance(issued, dt.date):
+        issued = dt.date.fromisoformat(str(issued))
+    text = (sources_dir / meta["file"]).read_text(encoding="utf-8")
+    return SourceDocument(meta["title"], meta["issuer"], issued, meta["file"], text)
+
+
+_TOPIC_KEYS = (
+    "id", "title", "section", "section_title", "quotes", "summary", "who", "benefits", "status_notes",
+    "not_in_document", "departments", "terms", "related",
+)
+
+
+def load_topic(path: Path, document: SourceDocument) -> Topic:
+    record = _read_yaml(path)
+    where = path.name
+    if not isinstance(record, dict):
+        raise KnowledgeBaseError(f"{where}: expected a mapping")
+    _require(record, _TOPIC_KEYS, where)
+    if record["id"] != path.stem:
+        raise KnowledgeBaseError(f"{where}: id {record['id']!r} does not match the file name")
+    if not record["quotes"] or not record["departments"]:
+        raise KnowledgeBaseError(f"{where}: a topic needs at least one quote and one department")
+    _check_quote(document, record["section_title"], where)
+    for quote in record["quotes"]:
+        _check_quote(document, quote, where)
+    notes = tuple(StatusNote(note["quote"], note["note"]) for note in record["status_notes"] or ())
+    for note in notes:
+        _check_quote(document, note.quote, where)
+    return Topic(
+        id=record["id"],
+        title=record["title"],
+        section=record["section"],
+        section_title=record["section_title"],
+        quotes=tuple(record["quotes"]),
+        summary=" ".join(str(record["summary"]).split()),
+        who=tuple(record["who"] or ()),
+        benefits=tuple(record["benefits"] or ()),
+        status_notes=notes,
+        not_in_document=tuple(record["not_in_document"] or ()),
+        departments=tuple(record["departments"]),
+        terms=tuple(str(term) for term in record["terms"] or ()),
+        related=tuple(record["related"] or ()),
+    )
+
+
+def load_departments(path: Path) -> tuple[dict[str, Department], dict[str, tuple[str, ...]], str]:
+    record = _read_yaml(path)
+    departments: dict[str, Department] = {}
+    for entry in record["departments"]:
+        _require(entry, ("short", "full", "aliases", "joint_meeting_role"), f"departments.yml {entry}")
+        contact = Contact(**(entry.get("contact") or {}))
+        departments[entry["short"]] = Department(
+            short=entry["short"],
+            full=entry["full"],
+            aliases=tuple(entry["aliases"] or ()),
+            joint_meeting_role=entry["joint_meeting_role"],
+            contact=contact,
+        )
+    ambiguous = {alias: tuple(names) for alias, names in (record.get("ambiguous_aliases") or {}).items()}
+    return departments, ambiguous, record.get("note", "")
+
+
+def load_parks(path: Path, document: SourceDocument) -> tuple[Park, ...]:
+    record = _read_yaml(path)
+    parks: list[Park] = []
+    for kind, key in (("demonstration", "demonstration_parks"), ("university", "university_science_parks")):
+        for entry in record[key]:
+            _require(entry, ("name", "city", "industries", "keywords", "quote"), f"parks.yml {entry.get('name')}")
+            _check_quote(document, entry["quote"], f"parks.yml {entry['name']}")
+            parks.append(Park(
+                kind=kind,
+                name=entry["name"],
+                city=entry["city"],
+                industries=tuple(entry["industries"]),
+                keywords=tuple(str(keyword) for keyword in entry["keywords"]),
+                quote=entry["quote"],
+                university=entry.get("university"),
+            ))
+    return tuple(parks)
+
+
+def load_facts(path: Path) -> dict[str, FactSpec]:
+    record = _read_yaml(path)
+    specs: dict[str, FactSpec] = {}
+    for name, entry in record["facts"].items():
+        _require(entry, ("type", "label", "question"), f"facts.yml {name}")
+        specs[name] = FactSpec(
+            name=name,
+            type=entry["type"],
+            label=entry["label"],
+            question=entry["question"],
+            values=dict(entry.get("values") or {}),
+            minimum=entry.get("min"),
+            maximum=entry.get("max"),
+        )
+    return specs
+
+
+def load_parameters(path: Path, document: SourceDocument) -> dict[str, Parameter]:
+    record = _read_yaml(path)
+    parameters: dict[str, Parameter] = {}
+    for name, entry in record["parameters"].items():
+        _require(entry, ("value", "section", "quote"), f"parameters.yml {name}")
+        _check_quote(document, entry["quote"], f"parameters.yml {name}")
+        parameters[name] = Parameter(name, entry["value"], entry.get("unit", ""), entry["section"], entry["quote"])
+    return parameters
+
+
+def load_eligibility_texts(path: Path, document: SourceDocument) -> dict[str, dict[str, Any]]:
+    record = _read_yaml(path)
+    for rule_id, entry in record["rules"].items():
+        _require(entry, ("topic", "title", "benefit", "quote", "conditions"), f"eligibility.yml {rule_id}")
+        _check_quote(document, entry["quote"], f"eligibility.yml {rule_id}")
+        for condition_id, texts in entry["conditions"].items():
+            _require(texts, ("wording", "met", "failed"), f"eligibility.yml {rule_id}.{condition_id}")
+    return record["rules"]
+
+
+def load_knowledge_base(data_dir: Path = DATA_DIR, sources_dir: Path = SOURCES_DIR) -> KnowledgeBase:
+    """Read every file, check every quote against the document, and return the knowledge base."""
+    document = load_document(sources_dir)
+    topic_paths = sorted((data_dir / "topics").glob("*.yml"))
+    if not topic_paths:
+        raise KnowledgeBaseError(f"no topic files in {data_dir / 'topics'}")
+    topics = {path.stem: load_topic(path, document) for path in topic_paths}
+    departments, ambiguous, note = load_departments(data_dir / "departments.yml")
+    for topic in topics.values():
+        unknown = [name for name in topic.departments if name not in departments]
+        if unknown:
+            raise KnowledgeBaseError(f"{topic.id}: departments not in departments.yml: {', '.join(unknown)}")
+        for related in topic.related:
+            if related not in topics:
+                raise KnowledgeBaseError(f"{topic.id}: related topic {related!r} does not exist")
+    return KnowledgeBase(
+        document=document,
+        topics=topics,
+        departments=departments,
+        ambiguous_aliases=ambiguous,
+        department_note=note,
+        parks=load_parks(data_dir / "parks.yml", document),
+        facts=load_facts(data_dir / "facts.yml"),
+        parameters=load_parameters(data_dir / "parameters.yml", document),
+        eligibility_texts=load_eligibility_texts(data_dir / "eligibility.yml", document),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def get_knowledge_base() -> KnowledgeBase:
+    """The knowledge base of this installation, loaded on first use and shared afterwards."""
+    return load_knowledge_base()

@@ -1,0 +1,120 @@
+"""Typed records of the knowledge base, as loaded from ``policy_kb/data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """The document every fact comes from."""
+
+    title: str
+    issuer: str
+    issued: date
+    file: str
+    text: str = field(repr=False)
+
+    @property
+    def citation(self) -> str:
+        """How answers cite the document, e.g. 《…》（甘肃省人民政府，2015-12-12）."""
+        return f"《{self.title}》（{self.issuer}，{self.issued.isoformat()}）"
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """Where the document says a measure is still to be issued or explored."""
+
+    quote: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One policy item of the document."""
+
+    id: str
+    title: str
+    section: str
+    section_title: str
+    quotes: tuple[str, ...]
+    summary: str
+    who: tuple[str, ...]
+    benefits: tuple[str, ...]
+    status_notes: tuple[StatusNote, ...]
+    not_in_document: tuple[str, ...]
+    departments: tuple[str, ...]
+    terms: tuple[str, ...]
+    related: tuple[str, ...]
+
+    @property
+    def lead_department(self) -> str:
+        """The first department of the document's parenthesis leads the measure."""
+        return self.departments[0]
+
+    @property
+    def supporting_departments(self) -> tuple[str, ...]:
+        return self.departments[1:]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Contact details: the document states none, so operators fill them from a config file."""
+
+    phone: str | None = None
+    address: str | None = None
+    website: str | None = None
+    office_hours: str | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    """A department as the document names it, with its full name and the words users type for it."""
+
+    short: str
+    full: str
+    aliases: tuple[str, ...]
+    joint_meeting_role: str | None
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class Park:
+    """A demonstration park (专栏2) or university science park (专栏3)."""
+
+    kind: str  # "demonstration" | "university"
+    name: str
+    city: str
+    industries: tuple[str, ...]
+    keywords: tuple[str, ...]
+    quote: str
+    university: str | None = None
+
+    @property
+    def section(self) -> str:
+        return "四(二), 专栏2" if self.kind == "demonstration" else "四(三), 专栏3"
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """A typed fact an eligibility rule may need (see ``data/facts.yml``)."""
+
+    name: str
+    type: str  # bool | int | number | enum | text
+    label: str
+    question: str
+    values: dict[str, str] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number a rule uses, with the clause it comes from."""
+
+    name: str
+    value: object
+    unit: str
+    section: str
+    quote: str
