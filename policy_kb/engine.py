@@ -147,22 +147,27 @@ def _missing_facts(condition: Condition, facts: Mapping[str, object]) -> list[st
     return [name for name in condition.facts if facts.get(name) is None]
 
 
+def _answers_to_fail(condition: Condition, facts: Mapping[str, object]) -> int:
+    """How many answers it takes, at best, to fail this condition (and so end the check)."""
+    return len(_missing_facts(condition, facts)) if condition.any_of else 1
+
+
 def _next_question(rules: tuple[Rule, ...], results: tuple[RuleResult, ...], facts: Mapping[str, object],
                    kb: KnowledgeBase) -> tuple[str | None, str | None, dict[str, str]]:
     """Pick the fact that can settle the verdict soonest.
 
-    Within the first undecided measure, an unknown condition that needs the fewest facts is the quickest to
-    settle (one answer can fail it and end the check); ties keep the rule's order, which lists the most
-    selective conditions first.
+    Within the first undecided measure, the unknown condition that the fewest answers can fail is the
+    quickest to settle (a failed condition ends the check); ties keep the rule's order, which lists the
+    document's conditions in the order a person is asked about them.
     """
-    for rule, result in zip(rules, results):
+    for rule, result in zip(rules, results, strict=True):
         if result.verdict != NEED_MORE_INFO:
             continue
         unknown = [
-            condition for condition, outcome in zip(rule.conditions, result.conditions)
+            condition for condition, outcome in zip(rule.conditions, result.conditions, strict=True)
             if outcome.status == UNKNOWN
         ]
-        best = min(unknown, key=lambda condition: len(_missing_facts(condition, facts)))
+        best = min(unknown, key=lambda condition: _answers_to_fail(condition, facts))
         fact = _missing_facts(best, facts)[0]
         spec = kb.facts[fact]
         override = kb.eligibility_texts[rule.id]["conditions"][best.id].get("question")

@@ -25,6 +25,8 @@ class Condition:
     id: str
     facts: tuple[str, ...]
     check: Check
+    # True when any one of the facts meets it (a disjunction): then only "no" to all of them fails it.
+    any_of: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ GRADUATE_JOB_SEARCH_GRANT = Rule(
         Condition("gansu_university", ("from_gansu_university",), is_true("from_gansu_university")),
         Condition("fresh_graduate", ("fresh_graduate",), is_true("fresh_graduate")),
         Condition("hardship_group", ("low_income_family", "disabled", "national_student_loan"),
-                  any_true("low_income_family", "disabled", "national_student_loan")),
+                  any_true("low_income_family", "disabled", "national_student_loan"), any_of=True),
     ),
 )
 
