@@ -129,6 +129,30 @@ def kb_dictionary(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_chat(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.conversation_cli import chat
+
+    return chat()
+
+
+def run_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.conversation_cli import ask
+
+    if not args.jsonl and not args.text:
+        raise UsageError('give a question, e.g. chuangye ask "大学生创业有补贴吗", or use --jsonl')
+    return ask(args.text, args.jsonl)
+
+
+def run_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    return serve()
+
+
+class UsageError(ValueError):
+    """The command line is incomplete."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chuangye", description="创业助手 chuangye-bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary = kb.add_parser("dictionary", help="the jieba user dictionary built from the knowledge base")
     dictionary.add_argument("--write", action="store_true", help=f"write it to {DICTIONARY_PATH.name}")
     dictionary.set_defaults(handler=kb_dictionary)
+
+    chat = commands.add_parser("chat", help="chat with the assistant in this terminal")
+    chat.set_defaults(handler=run_chat)
+
+    ask = commands.add_parser("ask", help='print the reply to "问题"; --jsonl reads one message per stdin line')
+    ask.add_argument("text", nargs="*")
+    ask.add_argument("--jsonl", action="store_true",
+                     help='stdin lines: plain text (each a new conversation) or {"sender": ..., "text": ...}')
+    ask.set_defaults(handler=run_ask)
+
+    serve = commands.add_parser("serve", help="start the Rasa server (REST) and the action server on loopback")
+    serve.set_defaults(handler=run_serve)
     return parser
 
 
@@ -170,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(get_knowledge_base(), args)
-    except (FactError, NoRuleError, KnowledgeBaseError) as error:
+    except (FactError, NoRuleError, KnowledgeBaseError, UsageError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyError as error:

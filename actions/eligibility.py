@@ -1,0 +1,254 @@
+"""The eligibility check: asks only the missing facts, one at a time, then gives the engine's verdict."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    ELIGIBILITY,
+    FORM_NAME,
+    current_topic,
+    departments_sentence,
+    describe_facts,
+    facts_in_latest_message,
+    intent_payload,
+    kb,
+    known_facts,
+    messages,
+    payload,
+    topic_buttons,
+)
+from nlu.fact_extraction import interpret_answer
+from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules
+from policy_kb.facts import FactError, validate_fact
+from policy_kb.models import Topic
+from policy_kb.rules import ALL_RULES
+
+# Intents that leave the check when the message holds no answer: other rules handle them.
+STAYING_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "nlu_fallback"}
+NOT_UNDERSTOOD = "__not_understood__"
+
+
+def rule_topics() -> list[str]:
+    """Topics that have eligibility rules, in rule order, once each."""
+    return list(dict.fromkeys(rule.topic for rule in ALL_RULES))
+
+
+def verdict_text(topic: Topic, result: Evaluation) -> str:
+    """The verdict, the reason for each condition, what would change it, departments and the source."""
+    wording = messages()["eligibility"]
+    lines = [wording[f"verdict_{result.verdict}"].format(title=topic.title)]
+    several = len(result.rules) > 1
+    for rule in result.rules:
+        if several:
+            lines.append(wording["rule_line"].format(rule_title=rule.title,
+                                                     verdict=wording["verdict_words"][rule.verdict]))
+        for condition in rule.conditions:
+            key = {MET: "condition_met", FAILED: "condition_failed"}.get(condition.status, "condition_unknown")
+            lines.append(wording[key].format(wording=condition.wording, explanation=condition.explanation))
+        if rule.verdict == "eligible":
+            lines.append(wording["benefit"].format(benefit=rule.benefit))
+    lines.extend(wording["changes"].format(change=change) for change in result.what_would_change)
+    answer = messages()["answer"]
+    lines.extend(answer["status_note"].format(note=note.note) for note in topic.status_notes)
+    lines.append(departments_sentence(topic))
+    lines.append(answer["source"].format(citation=kb().document.citation, section=topic.section))
+    lines.append(wording["disclaimer"])
+    return "\n".join(lines)
+
+
+def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluation) -> None:
+    labels = messages()["buttons"]
+    buttons = [
+        {"title": labels["department"], "payload": intent_payload("ask_department", topic=topic.id)},
+        {"title": labels["source"], "payload": intent_payload("show_source", topic=topic.id)},
+    ]
+    dispatcher.utter_message(text=verdict_text(topic, result), buttons=buttons,
+                             json_message=payload(ELIGIBILITY, topic, result.verdict))
+
+
+def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[str, object]:
+    """Every fact in the latest message: what the NLU extracted, a button's answer, or a short reply."""
+    specs = kb().facts
+    found = facts_in_latest_message(tracker)
+    if not requested_fact or requested_fact in found or requested_fact not in specs:
+        return found
+    spec = specs[requested_fact]
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    button_answer = next(tracker.get_latest_entity_values("answer"), None)
+    value: object | None = None
+    if button_answer is not None and spec.type == "enum":
+        value = button_answer
+    else:
+        value = interpret_answer(tracker.latest_message.get("text") or "", requested_fact)
+        # A yes/no the extractor cannot read ("是滴", "木有", or the /affirm button) still answers a yes/no fact.
+        if value is None and spec.type == "bool" and intent in ("affirm", "deny"):
+            value = intent == "affirm"
+    if value is None:
+        return found
+    with contextlib.suppress(FactError):  # an impossible value is simply not an answer: the form asks again
+        found[requested_fact] = validate_fact(spec, value)
+    return found
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    """Keeps the form asking while the engine needs more facts; merges every fact the user gives."""
+
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        topic = current_topic(tracker)
+        if topic is None or not has_rules(topic.id):
+            return []
+        if evaluate(topic.id, known_facts(tracker)).verdict != NEED_MORE_INFO:
+            return []
+        return domain_slots
+
+    async def extract_fact_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "fact_answer":
+            return {}  # the form is just starting: nothing has been asked yet
+        found = answer_from_message(tracker, tracker.get_slot("requested_fact"))
+        if found:
+            return {"fact_answer": json.dumps(found, ensure_ascii=False)}
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent in STAYING_INTENTS:
+            return {"fact_answer": NOT_UNDERSTOOD}
+        return {}  # nothing answered and another intent: the form rejects and the rules take over
+
+    def validate_fact_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        if slot_value == NOT_UNDERSTOOD:
+            dispatcher.utter_message(text=messages()["eligibility"]["not_understood"])
+            return {"fact_answer": None}
+        facts = {**known_facts(tracker), **json.loads(slot_value)}
+        return {"facts": facts, "fact_answer": None}
+
+
+class ActionAskFactAnswer(Action):
+    """Asks for the one fact the engine says can settle the verdict soonest, with quick replies."""
+
+    def name(self) -> str:
+        return "action_ask_fact_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        topic = current_topic(tracker)
+        if topic is None:
+            return []
+        result = evaluate(topic.id, known_facts(tracker))
+        if result.next_fact is None:
+            return []
+        lines = []
+        if not tracker.get_slot("requested_fact"):
+            lines.append(messages()["eligibility"]["start"].format(title=topic.title))
+        lines.append(result.next_question)
+        dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options),
+                                 json_message=payload(ELIGIBILITY, topic, result.verdict))
+        return [SlotSet("requested_fact", result.next_fact)]
+
+
+def option_buttons(options: dict[str, str]) -> list[dict[str, str]]:
+    labels = messages()["buttons"]
+    if set(options) == {"true", "false"}:
+        buttons = [{"title": labels["affirm"], "payload": "/affirm"}, {"title": labels["deny"], "payload": "/deny"}]
+    else:
+        buttons = [{"title": label, "payload": intent_payload("inform", answer=value)}
+                   for value, label in options.items()]
+    return [*buttons, {"title": labels["stop"], "payload": "/stop"}]
+
+
+class ActionEligibilityVerdict(Action):
+    """Gives the verdict once the form has the facts it needs."""
+
+    def name(self) -> str:
+        return "action_eligibility_verdict"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        topic = current_topic(tracker)
+        if topic is not None and has_rules(topic.id):
+            send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker)))
+        return [SlotSet("requested_fact", None), SlotSet("fact_answer", None)]
+
+
+class ActionStartCheck(Action):
+    """Starts a check for the current topic, or says why there is nothing to check."""
+
+    def name(self) -> str:
+        return "action_start_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        wording = messages()["eligibility"]
+        facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
+        events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
+        topic = current_topic(tracker)
+        if topic is None:
+            dispatcher.utter_message(text=wording["no_topic"], buttons=check_buttons(),
+                                     json_message=payload(ELIGIBILITY))
+            return events
+        events.append(SlotSet("topic", topic.id))
+        if not has_rules(topic.id):
+            dispatcher.utter_message(text=wording["no_rules"].format(title=topic.title, lead=topic.lead_department),
+                                     json_message=payload(ELIGIBILITY, topic))
+            return events
+        result = evaluate(topic.id, facts)
+        if result.verdict != NEED_MORE_INFO:
+            send_verdict(dispatcher, topic, result)
+            return events
+        return [*events, FollowupAction(FORM_NAME)]
+
+
+def check_buttons() -> list[dict[str, str]]:
+    """Buttons that start a check for each topic with rules."""
+    return [{**button, "payload": intent_payload("check_eligibility", topic=button["payload"].lstrip("/"))}
+            for button in topic_buttons(rule_topics())]
+
+
+class ActionStopCheck(Action):
+    """Stops the check at the user's request; the facts given so far are kept for later checks."""
+
+    def name(self) -> str:
+        return "action_stop_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(text=messages()["eligibility"]["stopped"], json_message=payload(ELIGIBILITY))
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("requested_fact", None)]
+
+
+class ActionTakeFacts(Action):
+    """Facts given outside a check: remember them, then continue the current topic's check or ask which one."""
+
+    def name(self) -> str:
+        return "action_take_facts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        wording = messages()["eligibility"]
+        new_facts = facts_in_latest_message(tracker)
+        facts = {**known_facts(tracker), **new_facts}
+        events: list[EventType] = [SlotSet("facts", facts)]
+        topic = current_topic(tracker)
+        if topic is not None and has_rules(topic.id) and new_facts:
+            result = evaluate(topic.id, facts)
+            if result.verdict != NEED_MORE_INFO:
+                send_verdict(dispatcher, topic, result)
+                return events
+            return [*events, SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
+        if new_facts:
+            dispatcher.utter_message(text=wording["facts_noted"].format(facts=describe_facts(new_facts)),
+                                     buttons=check_buttons(), json_message=payload(ELIGIBILITY))
+        else:
+            dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY))
+        return events

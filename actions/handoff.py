@@ -1,0 +1,42 @@
+"""A person asked for a human: record the request for staff and say what happens next."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.answer import leave_check_events
+from actions.common import HANDOFF, current_topic, messages, payload
+from bot.settings import load_settings
+from bot.storage.handoffs import record_handoff
+
+logger = logging.getLogger(__name__)
+
+
+class ActionHandoff(Action):
+    """Stores an open hand-off request (sender stored only as a salted hash) and confirms it."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        wording = messages()["handoff"]
+        settings = load_settings()
+        topic = current_topic(tracker)
+        channel = tracker.get_latest_input_channel() or "unknown"
+        try:
+            request_id = record_handoff(settings.database_url, settings.sender_hash_salt, tracker.sender_id,
+                                        channel, topic.id if topic else None)
+        except SQLAlchemyError:
+            logger.exception("could not store a hand-off request")
+            dispatcher.utter_message(text=wording["failed"], json_message=payload(HANDOFF, topic))
+            return leave_check_events(tracker)
+        dispatcher.utter_message(text=wording["recorded"].format(request_id=request_id),
+                                 json_message=payload(HANDOFF, topic))
+        return leave_check_events(tracker)

@@ -1,0 +1,68 @@
+"""``chuangye serve``: the Rasa server (REST channel) and the action server, both bound to loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.settings import PROJECT_DIR, load_settings
+
+HOST = "127.0.0.1"
+
+
+def _rasa_executable() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def wait_until_up(url: str, timeout_seconds: float) -> bool:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def serve() -> int:
+    """Start both servers, print the addresses, stop both on Ctrl-C or when one exits."""
+    settings = load_settings()
+    if not settings.model_path.exists():
+        raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
+    environment = {**os.environ, "SANIC_HOST": HOST,
+                   "ACTION_SERVER_URL": f"http://{HOST}:{settings.action_port}/webhook"}
+    actions = subprocess.Popen(
+        [_rasa_executable(), "run", "actions", "--actions", "actions", "-p", str(settings.action_port)],
+        cwd=PROJECT_DIR, env=environment,
+    )
+    rasa = subprocess.Popen(
+        [_rasa_executable(), "run", "-m", str(settings.model_path), "-i", HOST, "-p", str(settings.rasa_port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        cwd=PROJECT_DIR, env=environment,
+    )
+    processes = [actions, rasa]
+    try:
+        if wait_until_up(f"http://{HOST}:{settings.rasa_port}/", timeout_seconds=180):
+            print(f"创业助手已启动: REST http://{HOST}:{settings.rasa_port}/webhooks/rest/webhook "
+                  f"(actions on {HOST}:{settings.action_port}). Ctrl-C stops it.", flush=True)
+        while all(process.poll() is None for process in processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return max((process.returncode or 0) for process in processes)

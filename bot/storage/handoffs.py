@@ -1,0 +1,60 @@
+"""Hand-off requests: a person asked for a human; staff see them in the review console."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+from pathlib import Path
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+handoff_requests = sa.Table(
+    "handoff_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sender_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),
+)
+
+
+def hash_sender(sender_id: str, salt: str) -> str:
+    """A salted hash, so a stored row never holds the raw WeChat openid or phone number."""
+    return hmac.new(salt.encode(), sender_id.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def engine_for(database_url: str) -> sa.engine.Engine:
+    """One engine per database, created on first use (never at import time)."""
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
+    metadata.create_all(engine)
+    return engine
+
+
+def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, topic: str | None) -> int:
+    """Store an open hand-off request and return its number."""
+    with engine_for(database_url).begin() as connection:
+        result = connection.execute(handoff_requests.insert().values(
+            created_at=dt.datetime.now(dt.timezone.utc),
+            sender_hash=hash_sender(sender_id, salt),
+            channel=channel,
+            topic=topic,
+            status="open",
+        ))
+        return int(result.inserted_primary_key[0])
+
+
+def open_handoffs(database_url: str) -> list[dict]:
+    """Open requests, oldest first."""
+    query = (sa.select(handoff_requests).where(handoff_requests.c.status == "open")
+             .order_by(handoff_requests.c.created_at, handoff_requests.c.id))
+    with engine_for(database_url).connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

@@ -1,0 +1,1 @@
+"""NLU: training data, text normalisation, fact extraction and custom Rasa components."""
