@@ -34,6 +34,11 @@ from policy_kb.rules import ALL_RULES
 # Intents that leave the check when the message holds no answer: other rules handle them.
 STAYING_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "nlu_fallback"}
 NOT_UNDERSTOOD = "__not_understood__"
+UNCERTAIN = "__uncertain__"
+
+
+def is_uncertain(text: str) -> bool:
+    return any(word in text for word in messages()["uncertain_answers"])
 
 
 def rule_topics() -> list[str]:
@@ -83,11 +88,14 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
     spec = specs[requested_fact]
     intent = tracker.latest_message.get("intent", {}).get("name")
     button_answer = next(tracker.get_latest_entity_values("answer"), None)
+    text = tracker.latest_message.get("text") or ""
+    if is_uncertain(text):
+        return found
     value: object | None = None
     if button_answer is not None and spec.type == "enum":
         value = button_answer
     else:
-        value = interpret_answer(tracker.latest_message.get("text") or "", requested_fact)
+        value = interpret_answer(text, requested_fact)
         # A yes/no the extractor cannot read ("是滴", "木有", or the /affirm button) still answers a yes/no fact.
         if value is None and spec.type == "bool" and intent in ("affirm", "deny"):
             value = intent == "affirm"
@@ -120,6 +128,8 @@ class ValidateEligibilityForm(FormValidationAction):
         found = answer_from_message(tracker, tracker.get_slot("requested_fact"))
         if found:
             return {"fact_answer": json.dumps(found, ensure_ascii=False)}
+        if is_uncertain(tracker.latest_message.get("text") or ""):
+            return {"fact_answer": UNCERTAIN}
         intent = tracker.latest_message.get("intent", {}).get("name")
         if intent in STAYING_INTENTS:
             return {"fact_answer": NOT_UNDERSTOOD}
@@ -129,6 +139,11 @@ class ValidateEligibilityForm(FormValidationAction):
                              domain: DomainDict) -> dict[str, Any]:
         if slot_value == NOT_UNDERSTOOD:
             dispatcher.utter_message(text=messages()["eligibility"]["not_understood"])
+            return {"fact_answer": None}
+        if slot_value == UNCERTAIN:
+            topic = current_topic(tracker)
+            lead = topic.lead_department if topic else ""
+            dispatcher.utter_message(text=messages()["eligibility"]["uncertain"].format(lead=lead))
             return {"fact_answer": None}
         facts = {**known_facts(tracker), **json.loads(slot_value)}
         return {"facts": facts, "fact_answer": None}

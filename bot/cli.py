@@ -143,6 +143,14 @@ def run_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return ask(args.text, args.jsonl)
 
 
+def run_nlu_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.nlu_eval import run
+
+    if not args.model.exists():
+        raise FileNotFoundError(f"no trained model at {args.model}: run `make train` first")
+    return run(args.model, args.files, args.json)
+
+
 def run_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from bot.server import serve
 
@@ -196,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true",
                      help='stdin lines: plain text (each a new conversation) or {"sender": ..., "text": ...}')
     ask.set_defaults(handler=run_ask)
+
+    evaluation = commands.add_parser("nlu-eval", help="intent accuracy of the trained model on held-out files")
+    evaluation.add_argument("files", nargs="*", type=Path,
+                            default=sorted((PROJECT_DIR / "tests" / "nlu").glob("heldout_*.yml")))
+    evaluation.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "chuangye.tar.gz")
+    evaluation.add_argument("--json", action="store_true")
+    evaluation.set_defaults(handler=run_nlu_eval)
 
     serve = commands.add_parser("serve", help="start the Rasa server (REST) and the action server on loopback")
     serve.set_defaults(handler=run_serve)

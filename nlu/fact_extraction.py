@@ -14,7 +14,7 @@ How a message is read:
 2. Lexicon phrases are matched longest-first. Each phrase sets facts, unless it is negated: a negation word
    in the few characters before it (不是低保户, 单位还没同意) or alone after it at the end of a clause
    (残疾证没有). Negation stops at punctuation, at other phrases and at words such as 但是. A phrase in a
-   hypothetical clause (如果…) or next to a question (是不是…) states nothing.
+   hypothetical clause (如果…) or in a question (是不是低保户, 单位同意了吗) states nothing.
 3. Numbers are read with a few regular expressions: graduation year or time since graduation, head count,
    and the small firms' share of a consortium.
 4. When two mentions disagree, the later one in the message wins. Every value is checked against the
@@ -119,6 +119,7 @@ class Lexicon:
     postfix_fillers: str
     window: int
     staff_words: tuple[str, ...]
+    park_words: tuple[str, ...]
     location_markers: tuple[str, ...]
     origin_before: tuple[str, ...]
     origin_after: tuple[str, ...]
@@ -288,6 +289,7 @@ def _lexicon() -> Lexicon:
         postfix_fillers=str(negation["postfix_fillers"]),
         window=int(negation["window"]),
         staff_words=tuple(raw["university_staff_words"]),
+        park_words=tuple(raw["university_park_words"]),
         location_markers=tuple(raw["location_markers"]),
         origin_before=tuple(raw["origin_markers_before"]),
         origin_after=tuple(raw["origin_markers_after"]),
@@ -417,11 +419,18 @@ def _effective_rule(rule: PhraseRule, text: str, match: _Match, next_start: int,
     if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):
         return PhraseRule(sets={"in_gansu": False}, if_negated={})
     if rule.kind in ("gansu_university", "outside_university"):
-        following = text[match.end : match.end + 6]
-        if any(0 <= following.find(word) <= 2 for word in lexicon.staff_words):
-            in_gansu = rule.kind == "gansu_university"
+        in_gansu = rule.kind == "gansu_university"
+        if _followed_by(text, match.end, lexicon.park_words):
+            return PhraseRule(sets={"in_gansu": True} if in_gansu else {}, if_negated={})
+        if _followed_by(text, match.end, lexicon.staff_words):
             return PhraseRule(sets={"employer_type": "university", "in_gansu": in_gansu}, if_negated={})
     return rule
+
+
+def _followed_by(text: str, position: int, words: tuple[str, ...]) -> bool:
+    """Whether one of ``words`` starts within two characters after ``position`` ("兰大的老师")."""
+    following = text[position : position + 12]
+    return any(0 <= following.find(word) <= 2 for word in words)
 
 
 def _stated_values(rule: PhraseRule, negated: bool) -> dict[str, object]:
@@ -561,8 +570,8 @@ def _read_bool(reply: str, lexicon: Lexicon) -> bool | None:
     if reply in lexicon.no or word in lexicon.no:
         return False
     head = lexicon.yes_no_prefix.match(reply)
-    separators = " ,。!;:~、" + lexicon.particles
-    if head and reply[head.end()] in separators:
+    rest = reply[head.end() :] if head else ""
+    if head and rest and rest[0] in " ,。!;:~、" + lexicon.particles:  # "是的,我是低保户"
         return head.group(0) in lexicon.yes
     negation = lexicon.negation.search(reply)
     if negation and negation.start() <= 2 and len(reply) <= 8:  # "没贷过", "我不是", "还没批"

@@ -76,6 +76,7 @@ EXTRACTION_CASES = [
     ("在敦煌开民宿", {"in_gansu": True, "industry": "民宿", "is_tech_company": False}),
     ("我是甘肃人在北京工作", {"in_gansu": False, "from_outside_gansu": False}),
     ("请问兰州大学科技园怎么入驻", {"in_gansu": True}),
+    ("想把项目放到天水师范学院的科技园孵化", {"in_gansu": True}),
     # first_business
     ("第一次创业", {"first_business": True}),
     ("头一回开店", {"first_business": True}),

@@ -1,0 +1,157 @@
+"""End-to-end dialogue tests: real trained model, real actions, one user at a time."""
+
+from __future__ import annotations
+
+import re
+
+from bot.storage.handoffs import hash_sender, open_handoffs
+
+STUDENT_SUBSIDY = "student_startup_social_insurance"
+
+
+def payloads(reply) -> list[str]:
+    return [button["payload"] for button in reply.buttons]
+
+
+def test_policy_question_is_answered_from_the_knowledge_base(conversation, kb) -> None:
+    reply = conversation.say("大学生创业有社保补贴吗")
+    assert reply.kind == "answer"
+    assert reply.topic == STUDENT_SUBSIDY
+    assert reply.departments == ["省教育厅", "省人社厅", "省财政厅", "省发展改革委"]
+    assert "三(四)2" in reply.text and "2015-12-12" in reply.text
+    assert "牵头部门：省教育厅" in reply.text
+    assert kb.topics[STUDENT_SUBSIDY].summary in reply.text
+    assert f'/check_eligibility{{"topic":"{STUDENT_SUBSIDY}"}}' in payloads(reply)
+    assert f'/show_source{{"topic":"{STUDENT_SUBSIDY}"}}' in payloads(reply)
+
+
+def test_a_measure_still_to_be_issued_says_so(conversation) -> None:
+    reply = conversation.say("陇原青年创业促进计划的贴息贷款怎么申请")
+    assert reply.topic == "youth_startup_support"
+    assert "研究出台" in reply.text
+
+
+def test_eligibility_check_asks_only_missing_facts_then_explains_the_verdict(conversation) -> None:
+    conversation.say("大学生创业社保补贴")
+    first = conversation.say(f'/check_eligibility{{"topic":"{STUDENT_SUBSIDY}"}}')
+    assert first.kind == "eligibility" and first.verdict == "need_more_info"
+    assert "在校大学生" in first.text
+    assert '/inform{"answer":"graduated"}' in payloads(first)
+
+    second = conversation.say("毕业俩年了")  # answers status and years at once
+    assert "毕业几年" not in second.text and "在校大学生，还是" not in second.text
+    assert "甘肃省内" in second.text
+    assert payloads(second)[:2] == ["/affirm", "/deny"]
+
+    conversation.say("是的")
+    conversation.say("第一次")
+    conversation.say("微型")
+    verdict = conversation.say("开饭馆的")
+    assert verdict.kind == "eligibility"
+    assert verdict.verdict == "not_eligible"
+    assert "✘ 科技企业" in verdict.text
+    assert "✔ 在校大学生和毕业5年内的高等学校毕业生" in verdict.text
+    assert "怎样才能符合" in verdict.text
+    assert "三(四)2" in verdict.text
+
+
+def test_facts_given_all_at_once_give_the_verdict_immediately(conversation) -> None:
+    reply = conversation.say("我大三 在兰州 第一次创业 开了个做软件的微型企业 能领大学生创业社保补贴吗")
+    assert reply.topic == STUDENT_SUBSIDY
+    assert reply.verdict == "eligible"
+    assert "可以享受" in reply.text
+
+
+def test_boundary_five_years_after_graduation_still_counts(conversation) -> None:
+    conversation.say(f'/check_eligibility{{"topic":"{STUDENT_SUBSIDY}"}}')
+    for answer in ("毕业5年了", "是", "是", "小型企业", "做软件的"):
+        reply = conversation.say(answer)
+    assert reply.verdict == "eligible"
+
+
+def test_user_can_stop_mid_check(conversation) -> None:
+    conversation.say('/check_eligibility{"topic":"graduate_job_search_grant"}')
+    stopped = conversation.say("算了 不查了")
+    assert "已停止" in stopped.text
+    after = conversation.say("休学创业学籍怎么办")
+    assert after.kind == "answer" and after.topic == "student_leave_of_absence"
+
+
+def test_user_can_switch_topic_mid_check(conversation) -> None:
+    conversation.say('/check_eligibility{"topic":"researcher_leave_startup"}')
+    switched = conversation.say("创业担保贷款能贷多少")
+    assert switched.kind == "answer"
+    assert switched.topic == "startup_guarantee_loan"
+    assert "没有" in switched.text  # the document states no amounts: the answer says so
+
+
+def test_an_unreadable_answer_is_asked_again(conversation) -> None:
+    conversation.say('/check_eligibility{"topic":"tax_incentives"}')
+    reply = conversation.say("？？")
+    assert reply.kind == "eligibility" and reply.verdict == "need_more_info"
+    assert "没太明白" in reply.text
+    assert "创业投资企业" in reply.text
+
+
+def test_i_do_not_know_is_not_taken_as_no(conversation) -> None:
+    conversation.say('/check_eligibility{"topic":"tax_incentives"}')
+    reply = conversation.say("这个不好说")
+    assert reply.verdict == "need_more_info"
+    assert "不确定也没关系" in reply.text
+    assert "省国税局" in reply.text
+
+
+def test_check_without_a_topic_offers_the_topics_that_have_rules(conversation) -> None:
+    reply = conversation.say("我符合条件吗")
+    assert reply.kind == "eligibility"
+    assert f'/check_eligibility{{"topic":"{STUDENT_SUBSIDY}"}}' in payloads(reply)
+
+
+def test_topic_without_conditions_says_the_document_states_none(conversation) -> None:
+    reply = conversation.say('/check_eligibility{"topic":"competitions"}')
+    assert "没有写明具体的申请条件" in reply.text
+    assert "省委宣传部" in reply.text
+
+
+def test_department_answer_names_lead_and_others_and_invents_no_phone(conversation, kb) -> None:
+    reply = conversation.say('/ask_department{"topic":"tax_incentives"}')
+    assert reply.departments[0] == "省国税局"
+    assert "省国税局" in reply.text and "省地税局" in reply.text
+    assert kb.departments["省国税局"].full in reply.text
+    assert not re.search(r"\d{7,}", reply.text), "no phone number may appear: the document has none"
+
+
+def test_source_is_quoted_verbatim(conversation, kb) -> None:
+    reply = conversation.say('/show_source{"topic":"government_procurement"}')
+    for quote in kb.topics["government_procurement"].quotes:
+        assert quote in reply.text
+    assert "2015-12-12" in reply.text
+
+
+def test_out_of_scope_is_said_plainly(conversation) -> None:
+    reply = conversation.say("公积金怎么提取")
+    assert reply.kind == "out_of_scope"
+    assert reply.topic is None
+    assert "不在" in reply.text
+
+
+def test_asking_for_a_person_records_a_handoff(conversation, database_url) -> None:
+    reply = conversation.say("转人工")
+    assert reply.kind == "handoff"
+    rows = open_handoffs(database_url)
+    mine = [row for row in rows if row["sender_hash"] == hash_sender(conversation.sender, "chuangye-development-salt")]
+    assert len(mine) == 1
+    assert str(mine[0]["id"]) in reply.text
+    assert all(conversation.sender not in str(value) for value in mine[0].values())
+
+
+def test_greeting_is_chitchat(conversation) -> None:
+    reply = conversation.say("你好")
+    assert reply.kind == "chitchat"
+    assert "创业" in reply.text
+
+
+def test_park_question_names_the_matching_park(conversation) -> None:
+    reply = conversation.say("我是做碳纤维的 该去哪个园区")
+    assert reply.topic == "demonstration_parks"
+    assert "白银碳纤维创业创新示范园" in reply.text
