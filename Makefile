@@ -6,6 +6,10 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 MODEL   := models/chuangye.tar.gz
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -15,16 +19,18 @@ export RASA_CACHE_DIRECTORY := .rasa/cache
 PYTHON310 ?= $(shell for candidate in python3.10 $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10*/bin/python3.10 2>/dev/null | sort -V -r); do \
 	"$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$candidate"; break; }; done)
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find nlu -name '*.yml' -o -name '*.txt' -o -name '*.py' 2>/dev/null | grep -v __pycache__) \
+TRAIN_INPUTS := config.yml domain.yml $(shell find nlu \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -not -path 'nlu/experiments/*' 2>/dev/null | grep -v __pycache__) \
 	$(wildcard policy_kb/data/topics/*.yml)
 
-.PHONY: help setup train run chat test lint lock dictionary clean
+.PHONY: help setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (chat in this terminal)"
 	@echo "make test   - set up, train if needed, run lint, data validation and the whole test suite"
 	@echo "make setup  - create .venv with the pinned packages (constraints.txt)"
 	@echo "make train  - train the model when it is missing or older than its inputs"
+	@echo "make chat   - chat with the assistant in this terminal"
+	@echo "make nlu-eval / nlu-compare - held-out accuracy of the model / of the alternative pipelines"
 
 setup: $(STAMP)
 
@@ -47,11 +53,33 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	@touch $@
 
 run: $(MODEL)
+	$(PY) -m bot.cli serve
+
+chat: $(MODEL)
 	$(PY) -m bot.cli chat
 
-test: $(MODEL)
+test: $(MODEL) validate
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# Rasa's own consistency check of domain, rules and NLU data; it exits 0 on warnings, so warnings fail here.
+validate: setup
+	@$(VENV)/bin/rasa data validate --data nlu/data --domain domain.yml --config config.yml > .rasa-validate.log 2>&1 \
+		|| { cat .rasa-validate.log; exit 1; }
+	@if grep -E "UserWarning|WARNING|ERROR" .rasa-validate.log | grep -v -i deprecat; then echo "rasa data validate reported problems" >&2; exit 1; fi
+	@rm -f .rasa-validate.log
+
+nlu-eval: $(MODEL)
+	$(PY) -m bot.cli nlu-eval
+
+# Trains each alternative pipeline of nlu/experiments (NLU only) and scores it on the same held-out files.
+nlu-compare: setup
+	@for experiment in nlu/experiments/*.yml; do \
+		name=$$(basename $$experiment .yml); \
+		$(VENV)/bin/rasa train nlu --quiet -c $$experiment --nlu nlu/data --out .rasa/experiments --fixed-model-name $$name && \
+		echo "== $$name" && $(PY) -m bot.cli nlu-eval --model .rasa/experiments/$$name.tar.gz; \
+	done
+	@echo "== config.yml" && $(MAKE) --no-print-directory nlu-eval
 
 lint: setup
 	$(VENV)/bin/ruff check .

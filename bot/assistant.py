@@ -6,6 +6,7 @@ over HTTP (``chuangye serve``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import warnings
@@ -96,6 +97,13 @@ class Assistant:
         if not Path(path).exists():
             raise FileNotFoundError(f"no trained model at {path}: run `make train` first")
         self.agent = Agent.load(str(path), action_endpoint=in_process_action_endpoint())
+        self._parse_loop: asyncio.AbstractEventLoop | None = None
+
+    def loop_parse(self, text: str) -> dict[str, Any]:
+        """NLU only (no dialogue, nothing stored): the parse of ``text``, from synchronous code."""
+        if self._parse_loop is None:
+            self._parse_loop = asyncio.new_event_loop()
+        return self._parse_loop.run_until_complete(self.agent.parse_message(text))
 
     async def handle(self, text: str, sender: str) -> Reply:
         bot_messages = await self.agent.handle_text(text, sender_id=sender) or []

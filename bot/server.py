@@ -31,38 +31,50 @@ def wait_until_up(url: str, timeout_seconds: float) -> bool:
     return False
 
 
-def serve() -> int:
-    """Start both servers, print the addresses, stop both on Ctrl-C or when one exits."""
-    settings = load_settings()
-    if not settings.model_path.exists():
-        raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
-    environment = {**os.environ, "SANIC_HOST": HOST,
-                   "ACTION_SERVER_URL": f"http://{HOST}:{settings.action_port}/webhook"}
+def start_servers(model_path: Path, rasa_port: int, action_port: int,
+                  extra_environment: dict[str, str] | None = None) -> list[subprocess.Popen]:
+    """Start the action server and the Rasa server; returns both processes (action server first)."""
+    environment = {**os.environ, **(extra_environment or {}), "SANIC_HOST": HOST,
+                   "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook"}
     actions = subprocess.Popen(
-        [_rasa_executable(), "run", "actions", "--actions", "actions", "-p", str(settings.action_port)],
+        [_rasa_executable(), "run", "actions", "--actions", "actions", "-p", str(action_port)],
         cwd=PROJECT_DIR, env=environment,
     )
     rasa = subprocess.Popen(
-        [_rasa_executable(), "run", "-m", str(settings.model_path), "-i", HOST, "-p", str(settings.rasa_port),
+        [_rasa_executable(), "run", "-m", str(model_path), "-i", HOST, "-p", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
         cwd=PROJECT_DIR, env=environment,
     )
-    processes = [actions, rasa]
+    return [actions, rasa]
+
+
+def stop_servers(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve() -> int:
+    """Start both servers, print the address, stop both on Ctrl-C or when one exits."""
+    settings = load_settings()
+    if not settings.model_path.exists():
+        raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
+    processes = start_servers(settings.model_path, settings.rasa_port, settings.action_port)
     try:
         if wait_until_up(f"http://{HOST}:{settings.rasa_port}/", timeout_seconds=180):
-            print(f"创业助手已启动: REST http://{HOST}:{settings.rasa_port}/webhooks/rest/webhook "
-                  f"(actions on {HOST}:{settings.action_port}). Ctrl-C stops it.", flush=True)
+            print(f"创业助手已启动: POST http://{HOST}:{settings.rasa_port}/webhooks/rest/webhook "
+                  f'with {{"sender": "...", "message": "..."}} (actions on {HOST}:{settings.action_port}). '
+                  "Ctrl-C stops it.", flush=True)
         while all(process.poll() is None for process in processes):
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_servers(processes)
     return max((process.returncode or 0) for process in processes)

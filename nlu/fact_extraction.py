@@ -32,7 +32,6 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
-import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,11 +40,14 @@ from pathlib import Path
 import yaml
 
 from nlu.normalize import normalize_text
+from policy_kb.facts import FactError, validate_fact
+from policy_kb.loader import DATA_DIR, load_facts
+from policy_kb.models import FactSpec
 
 __all__ = ["extract_facts", "interpret_answer"]
 
 _LEXICON_PATH = Path(__file__).resolve().parent / "lexicons" / "facts.yml"
-_SCHEMA_PATH = Path(__file__).resolve().parent.parent / "policy_kb" / "data" / "facts.yml"
+_SCHEMA_PATH = DATA_DIR / "facts.yml"
 
 # ---- numbers ------------------------------------------------------------------------------------
 _CN_DIGITS = "零〇一二两俩仨三四五六七八九"
@@ -80,18 +82,6 @@ _CLAUSE_BREAK = re.compile(r"[,。!?;:~…]|(?<![0-9])\.|\.(?![0-9])")
 _QUESTION = re.compile(r"(.)[不没]\1|是否")  # 是不是 / 有没有 / 是否: the user is asking, not telling
 _REPEATED_CHAR = re.compile(r"(.)\1+")
 _PARENTHESISED = re.compile(r"\(.*?\)")
-
-
-@dataclass(frozen=True)
-class FactSpec:
-    """One fact of policy_kb/data/facts.yml."""
-
-    name: str
-    type: str
-    minimum: float | None = None
-    maximum: float | None = None
-    values: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,35 +144,17 @@ def _read_yaml(path: Path) -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _fact_schema() -> dict[str, FactSpec]:
-    specs = {}
-    for name, raw in _read_yaml(_SCHEMA_PATH)["facts"].items():
-        values = raw.get("values") or {}
-        specs[name] = FactSpec(
-            name=name,
-            type=raw["type"],
-            minimum=raw.get("min"),
-            maximum=raw.get("max"),
-            values=tuple(values),
-            labels=tuple(str(label) for label in values.values()),
-        )
-    return specs
+    return load_facts(_SCHEMA_PATH)
 
 
 def _valid_value(spec: FactSpec, value: object) -> object | None:
-    """``value`` in the form the schema wants (numbers as float), or None when it is not valid."""
-    if spec.type == "bool":
-        return value if isinstance(value, bool) else None
-    if spec.type == "enum":
-        return value if isinstance(value, str) and value in spec.values else None
-    if spec.type == "text":
-        return value if isinstance(value, str) and value.strip() else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """``value`` in the form the schema wants, or None when it is not valid (see policy_kb.facts)."""
+    if spec.type == "int" and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return validate_fact(spec, value)
+    except FactError:
         return None
-    if spec.type == "int" and not float(value).is_integer():
-        return None
-    if (spec.minimum is not None and value < spec.minimum) or (spec.maximum is not None and value > spec.maximum):
-        return None
-    return int(value) if spec.type == "int" else float(value)
 
 
 def _check_facts(values: dict[str, object], where: str) -> None:
@@ -253,7 +225,7 @@ def _enum_words(raw: dict) -> dict[str, dict[str, str]]:
             continue
         table: dict[str, str] = {}
         synonyms = (raw.get("enum_synonyms") or {}).get(spec.name) or {}
-        for value, label in zip(spec.values, spec.labels, strict=True):
+        for value, label in spec.values.items():
             label = normalize_text(label)
             table[normalize_text(value)] = value
             table[label] = value

@@ -1,0 +1,63 @@
+"""The live assistant over Rasa's REST channel: Rasa server + action server on loopback, real model."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from bot.server import HOST, start_servers, stop_servers, wait_until_up
+from tests.conftest import MODEL_PATH
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def rest_url(database_url: str) -> Iterator[str]:
+    if not MODEL_PATH.exists():
+        pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
+    rasa_port, action_port = free_port(), free_port()
+    processes = start_servers(MODEL_PATH, rasa_port, action_port, {"DATABASE_URL": database_url})
+    try:
+        assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
+        assert wait_until_up(f"http://{HOST}:{action_port}/health", timeout_seconds=60), "actions did not start"
+        yield f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+    finally:
+        stop_servers(processes)
+
+
+def post(url: str, sender: str, message: str) -> list[dict]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_rest_reply_carries_text_buttons_and_the_topic_payload(rest_url: str) -> None:
+    messages = post(rest_url, "rest-user-1", "科研人员离岗创业有什么政策")
+    texts = [m["text"] for m in messages if "text" in m]
+    custom = [m["custom"] for m in messages if "custom" in m]
+    assert texts and "三(四)1" in texts[0]
+    assert any(m.get("buttons") for m in messages)
+    assert custom == [{
+        "topic": "researcher_leave_startup", "kind": "answer", "verdict": None, "section": "三(四)1",
+        "departments": ["省科技厅", "省教育厅", "省人社厅", "省财政厅", "省发展改革委", "省政府国资委"],
+    }]
+
+
+def test_rest_eligibility_dialogue_keeps_state_between_requests(rest_url: str) -> None:
+    sender = "rest-user-2"
+    post(rest_url, sender, '/check_eligibility{"topic":"researcher_leave_startup"}')
+    post(rest_url, sender, "我是兰州大学的老师 搞科研的")
+    messages = post(rest_url, sender, "单位同意了")
+    custom = [m["custom"] for m in messages if "custom" in m][-1]
+    assert custom["kind"] == "eligibility"
+    assert custom["verdict"] == "eligible"
+    assert custom["departments"][0] == "省科技厅"
