@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+from bot.channels.enabled import write_credentials
 from bot.settings import PROJECT_DIR, load_settings
 
 HOST = "127.0.0.1"
@@ -35,17 +38,37 @@ def start_servers(model_path: Path, rasa_port: int, action_port: int,
                   extra_environment: dict[str, str] | None = None) -> list[subprocess.Popen]:
     """Start the action server and the Rasa server; returns both processes (action server first)."""
     environment = {**os.environ, **(extra_environment or {}), "SANIC_HOST": HOST,
-                   "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook"}
+                   "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook",
+                   # Sanic refuses bodies over 1 MB before any handler runs; the channels allow 64 KB.
+                   "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
+    with _patched_environment(extra_environment or {}):
+        credentials = PROJECT_DIR / "var" / f"credentials.{rasa_port}.yml"
+        channels = write_credentials(load_settings(), credentials)
+    print(f"channels on: {', '.join(channels)}", flush=True)
     actions = subprocess.Popen(
         [_rasa_executable(), "run", "actions", "--actions", "actions", "-p", str(action_port)],
         cwd=PROJECT_DIR, env=environment,
     )
     rasa = subprocess.Popen(
         [_rasa_executable(), "run", "-m", str(model_path), "-i", HOST, "-p", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+         "--endpoints", "endpoints.yml", "--credentials", str(credentials)],
         cwd=PROJECT_DIR, env=environment,
     )
     return [actions, rasa]
+
+
+@contextlib.contextmanager
+def _patched_environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def stop_servers(processes: list[subprocess.Popen]) -> None:

@@ -13,6 +13,31 @@ DEVELOPMENT_SALT = "chuangye-development-salt"
 
 
 @dataclass(frozen=True)
+class WeChatSettings:
+    token: str
+    app_id: str
+    app_secret: str
+    aes_key: str | None  # set: safe (encrypted) mode
+    api_base_url: str | None  # a proxy or test double of api.weixin.qq.com
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    bot_token: str
+    webhook_secret: str
+    api_base_url: str | None  # a self-hosted Bot API server
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    webhook_secret: str
+    gateway: str  # "log" (replies stored, for testing) or "http"
+    gateway_url: str | None
+    max_segments: int
+    twilio_auth_token: str | None
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     sender_hash_salt: str
@@ -20,6 +45,36 @@ class Settings:
     action_server_url: str
     rasa_port: int
     action_port: int
+    wechat: WeChatSettings | None  # None: the channel is not enabled
+    telegram: TelegramSettings | None
+    sms: SmsSettings | None
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _wechat() -> WeChatSettings | None:
+    token, app_id, secret = _env("WECHAT_TOKEN"), _env("WECHAT_APP_ID"), _env("WECHAT_APP_SECRET")
+    if not (token and app_id and secret):
+        return None
+    return WeChatSettings(token, app_id, secret, _env("WECHAT_AES_KEY"), _env("WECHAT_API_BASE_URL"))
+
+
+def _telegram() -> TelegramSettings | None:
+    token, secret = _env("TELEGRAM_BOT_TOKEN"), _env("TELEGRAM_WEBHOOK_SECRET")
+    if not (token and secret):
+        return None
+    return TelegramSettings(token, secret, _env("TELEGRAM_API_BASE_URL"))
+
+
+def _sms() -> SmsSettings | None:
+    secret = _env("SMS_WEBHOOK_SECRET")
+    if not secret:
+        return None
+    return SmsSettings(secret, _env("SMS_GATEWAY") or "log", _env("SMS_GATEWAY_URL"),
+                       int(_env("SMS_MAX_SEGMENTS") or 3), _env("TWILIO_AUTH_TOKEN"))
 
 
 def load_settings() -> Settings:
@@ -31,4 +86,7 @@ def load_settings() -> Settings:
         action_server_url=os.environ.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
         rasa_port=int(os.environ.get("RASA_PORT") or 5005),
         action_port=int(os.environ.get("ACTION_PORT") or 5055),
+        wechat=_wechat(),
+        telegram=_telegram(),
+        sms=_sms(),
     )

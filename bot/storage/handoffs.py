@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import hmac
-from pathlib import Path
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from bot.storage.database import engine_for, metadata
 
 handoff_requests = sa.Table(
     "handoff_requests",
@@ -27,16 +25,6 @@ handoff_requests = sa.Table(
 def hash_sender(sender_id: str, salt: str) -> str:
     """A salted hash, so a stored row never holds the raw WeChat openid or phone number."""
     return hmac.new(salt.encode(), sender_id.encode(), hashlib.sha256).hexdigest()
-
-
-@functools.lru_cache(maxsize=4)
-def engine_for(database_url: str) -> sa.engine.Engine:
-    """One engine per database, created on first use (never at import time)."""
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
-    metadata.create_all(engine)
-    return engine
 
 
 def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, topic: str | None) -> int:

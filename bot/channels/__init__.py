@@ -1,0 +1,1 @@
+"""Rasa input/output channels for WeChat, Telegram and SMS, and the rendering they share."""

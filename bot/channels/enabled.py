@@ -1,0 +1,33 @@
+"""Which channels are on: a channel is enabled only when its environment variables are set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.settings import Settings
+
+CONNECTORS = {
+    "wechat": "bot.channels.wechat.WeChatInput",
+    "telegram": "bot.channels.telegram.TelegramInput",
+    "sms": "bot.channels.sms.SmsInput",
+}
+
+
+def enabled_channels(settings: Settings) -> list[str]:
+    configured = {"wechat": settings.wechat, "telegram": settings.telegram, "sms": settings.sms}
+    return [name for name, channel_settings in configured.items() if channel_settings is not None]
+
+
+def write_credentials(settings: Settings, path: Path) -> list[str]:
+    """Write a Rasa credentials file with REST plus the enabled channels; returns the channel names on.
+
+    Secrets are not written: each connector reads its own from the environment.
+    """
+    channels = enabled_channels(settings)
+    credentials: dict[str, dict | None] = {"rest": None}
+    credentials.update({CONNECTORS[name]: {} for name in channels})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")
+    return ["rest", *channels]

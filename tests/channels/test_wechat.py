@@ -1,0 +1,207 @@
+"""The WeChat channel, end to end: requests signed and encrypted with wechatpy's own crypto, real assistant."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+import sqlalchemy as sa
+import xmltodict
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+from bot.channels.wechat import WeChatInput, cdata_safe
+from bot.settings import WeChatSettings
+from bot.storage.channel_state import inbound_messages, undelivered
+from bot.storage.database import engine_for
+from tests.channels.conftest import WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN
+
+OFFICIAL_ACCOUNT = "gh_chuangye"
+crypto = WeChatCrypto(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID)
+
+
+def signed_query(timestamp: int | None = None, **extra: str) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    nonce = uuid.uuid4().hex[:10]
+    signer = WeChatSigner()
+    signer.add_data(WECHAT_TOKEN, str(timestamp), nonce)
+    return {"signature": signer.signature, "timestamp": str(timestamp), "nonce": nonce, **extra}
+
+
+def text_xml(openid: str, content: str, msg_id: str | None = None) -> str:
+    msg_id = msg_id or str(uuid.uuid4().int)[:18]
+    return (f"<xml><ToUserName><![CDATA[{OFFICIAL_ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId></xml>")
+
+
+def event_xml(openid: str, event: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[{OFFICIAL_ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event></xml>")
+
+
+def post(url: str, query: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"{url}?{urllib.parse.urlencode(query)}", data=body,
+                                     headers={"Content-Type": "text/xml"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def reply_content(live, openid: str, status: int, body: bytes, sends_before: int) -> str:
+    """The text the user got: the passive reply, or (after ~4 s) the customer-service messages."""
+    assert status == 200
+    if body and body != b"success":
+        return xmltodict.parse(body)["xml"]["Content"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        sends = live.wechat_api.api.calls_to("/message/custom/send")[sends_before:]
+        mine = [call for call in sends if call.get("touser") == openid]
+        if mine:
+            return "\n".join(call["text"]["content"] for call in mine)
+        time.sleep(0.2)
+    raise AssertionError("no reply was delivered")
+
+
+def say(live, openid: str, content: str, msg_id: str | None = None) -> str:
+    sends_before = len(live.wechat_api.api.calls_to("/message/custom/send"))
+    status, body = post(live.webhook("wechat"), signed_query(), text_xml(openid, content, msg_id).encode())
+    return reply_content(live, openid, status, body, sends_before)
+
+
+def seen(database_url: str, msg_id: str) -> bool:
+    query = sa.select(inbound_messages).where(inbound_messages.c.message_id == msg_id)
+    with engine_for(database_url).connect() as connection:
+        return connection.execute(query).first() is not None
+
+
+def test_server_verification_echoes_echostr_only_with_a_valid_signature(live_assistant) -> None:
+    query = signed_query(echostr="echo-12345")
+    with urllib.request.urlopen(f"{live_assistant.webhook('wechat')}?{urllib.parse.urlencode(query)}") as answer:
+        assert answer.read() == b"echo-12345"
+    query["signature"] = "0" * 40
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{live_assistant.webhook('wechat')}?{urllib.parse.urlencode(query)}")
+    assert refused.value.code == 403
+
+
+def test_plaintext_question_gets_the_answer_with_a_numbered_menu(live_assistant) -> None:
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    text = say(live_assistant, openid, "大学生创业有社保补贴吗")
+    assert "三(四)2" in text
+    assert "1. 我符合吗？" in text and "3. 看原文" in text
+    source = say(live_assistant, openid, "3")  # the number picks the button
+    assert "按相关政策给予3年的社会保险补贴" in source
+
+
+def test_safe_mode_request_and_reply_are_encrypted(live_assistant) -> None:
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    query = signed_query(encrypt_type="aes")
+    encrypted = crypto.encrypt_message(text_xml(openid, "休学创业学籍能保留吗"), query["nonce"], query["timestamp"])
+    query["msg_signature"] = xmltodict.parse(encrypted)["xml"]["MsgSignature"]
+    sends_before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
+    status, body = post(live_assistant.webhook("wechat"), query, encrypted.encode())
+    assert status == 200
+    if body != b"success":
+        reply = xmltodict.parse(body)["xml"]
+        assert "Encrypt" in reply and "Content" not in reply
+        plain = crypto.decrypt_message(body, reply["MsgSignature"], reply["TimeStamp"], reply["Nonce"])
+        body = plain.encode()
+    assert "休学" in reply_content(live_assistant, openid, status, body, sends_before)
+
+
+def test_wrong_message_signature_in_safe_mode_is_refused(live_assistant) -> None:
+    query = signed_query(encrypt_type="aes")
+    encrypted = crypto.encrypt_message(text_xml("o-x", "你好"), query["nonce"], query["timestamp"])
+    query["msg_signature"] = "f" * 40
+    assert post(live_assistant.webhook("wechat"), query, encrypted.encode())[0] == 403
+
+
+def test_bad_signature_is_refused_and_nothing_is_stored(live_assistant) -> None:
+    msg_id = str(uuid.uuid4().int)[:18]
+    query = signed_query()
+    query["signature"] = "1" * 40
+    status, _ = post(live_assistant.webhook("wechat"), query, text_xml("o-y", "你好", msg_id).encode())
+    assert status == 403
+    assert not seen(live_assistant.database_url, msg_id)
+
+
+def test_replayed_old_request_is_refused(live_assistant) -> None:
+    query = signed_query(timestamp=int(time.time()) - 3600)
+    assert post(live_assistant.webhook("wechat"), query, text_xml("o-z", "你好").encode())[0] == 403
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"<xml><ToUserName>broken", 400),
+    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+     b"<xml><Content>&lol2;</Content></xml>", 400),
+    (b'<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Content>&xxe;</Content></xml>', 400),
+    (b"<xml>" + b"a" * (70 * 1024) + b"</xml>", 413),
+    (b"\xff\xfe\x00garbage", 400),
+])
+def test_bad_bodies_get_a_clear_4xx(live_assistant, body: bytes, status: int) -> None:
+    assert post(live_assistant.webhook("wechat"), signed_query(), body)[0] == status
+
+
+def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -> None:
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    msg_id = str(uuid.uuid4().int)[:18]
+    body = text_xml(openid, "返乡创业有什么扶持", msg_id).encode()
+    sends_before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        answers = list(pool.map(lambda _: post(live_assistant.webhook("wechat"), signed_query(), body), range(3)))
+    assert all(status == 200 for status, _ in answers)
+    passive = [xmltodict.parse(content)["xml"]["Content"] for _, content in answers
+               if content not in (b"success", b"")]
+    assert len(passive) <= 1
+    time.sleep(6)  # a slow turn, or the rest of a long reply, arrives through the API: give it time
+    sends = [c["text"]["content"] for c in live_assistant.wechat_api.api.calls_to("/message/custom/send")[sends_before:]
+             if c.get("touser") == openid]
+    everything = "\n".join(passive + sends)
+    assert everything.count("【农民工返乡创业") == 1  # one turn, one reply (possibly in several parts)
+
+
+def test_subscribe_gets_a_welcome_and_an_image_gets_a_please_type(live_assistant) -> None:
+    status, body = post(live_assistant.webhook("wechat"), signed_query(), event_xml("o-new", "subscribe").encode())
+    assert status == 200 and "欢迎关注创业助手" in xmltodict.parse(body)["xml"]["Content"]
+    image = text_xml("o-img", "x").replace("<![CDATA[text]]>", "<![CDATA[image]]>").replace(
+        "<Content><![CDATA[x]]></Content>", "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>")
+    status, body = post(live_assistant.webhook("wechat"), signed_query(), image.encode())
+    assert status == 200 and "文字" in xmltodict.parse(body)["xml"]["Content"]
+
+
+@pytest.mark.parametrize("content", ["😀😀 创业补贴？", "控制\x01字符\x7f", "孤立\udcff代理", "]]>"])
+def test_odd_text_never_causes_a_server_error(live_assistant, content: str) -> None:
+    body = text_xml(f"o-{uuid.uuid4().hex[:8]}", content).encode("utf-8", errors="surrogatepass")
+    status, _ = post(live_assistant.webhook("wechat"), signed_query(), body)
+    assert status < 500
+
+
+def test_cdata_terminator_in_reply_text_keeps_the_xml_valid() -> None:
+    text = "看这里]]><b>不是标签</b>"
+    xml = f"<xml><Content><![CDATA[{cdata_safe(text)}]]></Content></xml>"
+    assert xmltodict.parse(xml)["xml"]["Content"] == text
+
+
+def test_undeliverable_message_is_recorded_not_retried(live_assistant) -> None:
+    live_assistant.wechat_api.send_errcode = 45015  # outside the 48-hour window
+    try:
+        channel = WeChatInput(WeChatSettings(WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET, None,
+                                             f"{live_assistant.wechat_api.api.url}/cgi-bin/"))
+        before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
+        asyncio.run(channel._send("o-gone", ["第一段", "第二段"]))
+    finally:
+        live_assistant.wechat_api.send_errcode = 0
+    assert len(live_assistant.wechat_api.api.calls_to("/message/custom/send")) == before + 1
+    rows = undelivered(live_assistant.database_url, "wechat")
+    assert any("45015" in row["error"] and row["text"] == "第一段" for row in rows)
