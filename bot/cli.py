@@ -151,6 +151,16 @@ def run_nlu_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return run(args.model, args.files, args.json)
 
 
+def run_telegram_poll(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.channels.telegram_poll import poll
+    from bot.settings import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return poll(load_settings())
+
+
 def run_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from bot.server import serve
 
@@ -211,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "chuangye.tar.gz")
     evaluation.add_argument("--json", action="store_true")
     evaluation.set_defaults(handler=run_nlu_eval)
+
+    telegram_poll = commands.add_parser("telegram-poll",
+                                        help="answer Telegram by long polling (no public HTTPS address needed)")
+    telegram_poll.set_defaults(handler=run_telegram_poll)
 
     serve = commands.add_parser("serve", help="start the Rasa server (REST) and the action server on loopback")
     serve.set_defaults(handler=run_serve)

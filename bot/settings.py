@@ -24,7 +24,7 @@ class WeChatSettings:
 @dataclass(frozen=True)
 class TelegramSettings:
     bot_token: str
-    webhook_secret: str
+    webhook_secret: str | None  # required for the webhook; polling (chuangye telegram-poll) needs only the token
     api_base_url: str | None  # a self-hosted Bot API server
 
 
@@ -63,10 +63,10 @@ def _wechat() -> WeChatSettings | None:
 
 
 def _telegram() -> TelegramSettings | None:
-    token, secret = _env("TELEGRAM_BOT_TOKEN"), _env("TELEGRAM_WEBHOOK_SECRET")
-    if not (token and secret):
+    token = _env("TELEGRAM_BOT_TOKEN")
+    if not token:
         return None
-    return TelegramSettings(token, secret, _env("TELEGRAM_API_BASE_URL"))
+    return TelegramSettings(token, _env("TELEGRAM_WEBHOOK_SECRET"), _env("TELEGRAM_API_BASE_URL"))
 
 
 def _sms() -> SmsSettings | None:

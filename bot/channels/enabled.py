@@ -16,7 +16,9 @@ CONNECTORS = {
 
 
 def enabled_channels(settings: Settings) -> list[str]:
-    configured = {"wechat": settings.wechat, "telegram": settings.telegram, "sms": settings.sms}
+    """The webhook channels to serve (Telegram's webhook needs its secret; polling runs separately)."""
+    webhook_telegram = settings.telegram if settings.telegram and settings.telegram.webhook_secret else None
+    configured = {"wechat": settings.wechat, "telegram": webhook_telegram, "sms": settings.sms}
     return [name for name, channel_settings in configured.items() if channel_settings is not None]
 
 

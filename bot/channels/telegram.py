@@ -200,7 +200,7 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = load_settings().telegram
-        if settings is None:
+        if settings is None or not settings.webhook_secret:
             raise RasaException("the Telegram channel needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
         return cls(settings)
 

@@ -8,6 +8,9 @@ updater confirms a batch (the next getUpdates carries offset = last id + 1) as s
 while the handlers may still be running, so an update whose turn fails or is cut short by a restart would
 be lost. Here the offset moves past an update only once its turn has been stored (or after it failed
 ``MAX_ATTEMPTS`` times), and the inbound_messages claim makes an update Telegram sends again run once.
+
+Telegram refuses getUpdates while a webhook is set, so starting the poller removes the webhook (as PTB's
+``run_polling`` does); ``setWebhook`` again to go back to the webhook.
 """
 
 from __future__ import annotations
@@ -143,7 +146,6 @@ async def _serve(settings: Settings, assistant: Assistant) -> None:
     if task is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     async with make_bot(settings.telegram) as bot:  # initialize() checks the token with getMe
-        # getUpdates is refused while a webhook is set: polling replaces it.
         await bot.delete_webhook(drop_pending_updates=False)
         logger.info("polling Telegram as @%s", bot.username)
         print(f"创业助手 Telegram 轮询已启动 (@{bot.username})，Ctrl-C 停止。", flush=True)

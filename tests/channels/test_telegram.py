@@ -5,6 +5,7 @@ and long polling's offset, which is confirmed only after the turn is stored."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -21,9 +22,10 @@ from telegram import Bot, CallbackQuery, Chat, Message, PhotoSize, Sticker, Upda
 
 from bot.channels.base import MAX_BODY_BYTES, run_turn
 from bot.channels.render import Button, ChannelReply
-from bot.channels.telegram import CALLBACK_DATA_LIMIT, NON_TEXT_REPLY, render_telegram, send_reply
-from bot.channels.telegram_poll import Poller
-from bot.storage.channel_state import inbound_messages, undelivered
+from bot.channels.telegram import CALLBACK_DATA_LIMIT, NON_TEXT_REPLY, TelegramInput, render_telegram, send_reply
+from bot.channels.telegram_poll import Poller, poll
+from bot.settings import TelegramSettings, load_settings
+from bot.storage.channel_state import claim_message, inbound_messages, undelivered
 from bot.storage.database import engine_for
 from tests.channels.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, LiveAssistant, telegram_responder
 from tests.channels.fakes import RecordingAPI, Responder
@@ -179,8 +181,8 @@ def test_button_press_runs_its_payload_and_answers_the_callback(live_assistant: 
 def test_same_update_twice_is_answered_once(live_assistant: LiveAssistant) -> None:
     update_id, chat_id = new_id(), new_id()
     update = text_update(update_id, chat_id, "大学生创业有社保补贴吗")
-    assert post_update(live_assistant, update)[0] == 200
-    assert post_update(live_assistant, update)[0] == 200
+    assert post_update(live_assistant, update) == (200, "ok")
+    assert post_update(live_assistant, update) == (200, "duplicate")
     replies_to(live_assistant, chat_id)
     time.sleep(1.0)
     assert len(sent_to(live_assistant, chat_id)) == 1
@@ -226,6 +228,33 @@ def test_updates_the_assistant_ignores_are_acknowledged(live_assistant: LiveAssi
     assert post_update(live_assistant, edited)[0] == 200
     time.sleep(0.5)
     assert sent_to(live_assistant, chat_id) == []
+
+
+def test_a_failed_turn_releases_the_update_for_telegrams_retry(database_url: str) -> None:
+    """The 500 makes Telegram send the update again; the released claim lets the retry run the turn."""
+    api = RecordingAPI(telegram_responder).start()
+    channel = TelegramInput(TelegramSettings(TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, f"{api.url}/bot"))
+    update_id, chat_id = new_id(), new_id()
+    update = Update.de_json(text_update(update_id, chat_id, "你好"), channel.bot)
+
+    async def broken(message: UserMessage) -> None:
+        raise RuntimeError("the model server is down")
+
+    async def working(message: UserMessage) -> None:
+        await message.output_channel.send_response(message.sender_id, {"text": "你好！"})
+
+    async def delivery() -> list[int]:
+        statuses = [(await channel._handle(update, broken)).status, (await channel._handle(update, working)).status]
+        await channel._deliveries.wait(10)
+        await channel.bot.shutdown()
+        return statuses
+
+    try:
+        assert asyncio.run(delivery()) == [500, 200]
+    finally:
+        api.stop()
+    assert not claim_message(database_url, "telegram", str(update_id))  # claimed by the retry
+    assert [call["text"] for call in api.calls_to("/sendMessage")] == ["你好！"]
 
 
 # --- the reply sender, against a recording Bot API ----------------------------------------------------------
@@ -433,3 +462,7 @@ def test_polling_button_press_and_numbered_menu(assistant, database_url: str) ->
     assert events[:3] == [("getUpdates", 0), ("answerCallbackQuery",), ("turn stored", payload)]
     [call] = api.calls_to("/sendMessage")
     assert "省教育厅" in call["text"]
+
+
+def test_polling_without_telegram_settings_says_so() -> None:
+    assert poll(dataclasses.replace(load_settings(), telegram=None)) == 2
