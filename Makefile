@@ -22,7 +22,9 @@ PYTHON310 ?= $(shell for candidate in python3.10 $$(ls -d $$(pyenv root 2>/dev/n
 TRAIN_INPUTS := config.yml domain.yml $(shell find nlu \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) -not -path 'nlu/experiments/*' 2>/dev/null | grep -v __pycache__) \
 	$(wildcard policy_kb/data/topics/*.yml)
 
-.PHONY: help setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean
+BROWSER ?= /usr/bin/chromium
+
+.PHONY: help browser setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (chat in this terminal)"
@@ -47,7 +49,7 @@ dictionary: setup
 
 train: $(MODEL)
 
-$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	$(PY) -m bot.cli kb dictionary --write
 	$(VENV)/bin/rasa train --quiet --fixed-model-name chuangye --data nlu/data --out models
 	@touch $@
@@ -80,6 +82,12 @@ nlu-compare: setup
 		echo "== $$name" && $(PY) -m bot.cli nlu-eval --model .rasa/experiments/$$name.tar.gz; \
 	done
 	@echo "== config.yml" && $(MAKE) --no-print-directory nlu-eval
+
+# Debian's Chromium for the console's browser test (needs root or sudo; does nothing when it is installed).
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x $(BROWSER) || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,7 @@ from actions.common import (
     topic_buttons,
 )
 from actions.eligibility import send_verdict
+from actions.feedback import feedback_buttons
 from policy_kb.engine import NEED_MORE_INFO, evaluate, has_rules
 from policy_kb.models import Topic
 from policy_kb.parks import find_parks
@@ -91,7 +92,8 @@ class ActionAnswerTopic(Action):
                 return [*events, FollowupAction(FORM_NAME)]
             send_verdict(dispatcher, topic, result)
             return events
-        dispatcher.utter_message(text=topic_answer_text(topic, text), buttons=next_step_buttons(topic, can_check),
+        buttons = [*next_step_buttons(topic, can_check), *feedback_buttons()]
+        dispatcher.utter_message(text=topic_answer_text(topic, text), buttons=buttons,
                                  json_message=payload(ANSWER, topic))
         return events
 

@@ -25,6 +25,7 @@ from actions.common import (
     payload,
     topic_buttons,
 )
+from actions.feedback import feedback_buttons
 from nlu.fact_extraction import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules
 from policy_kb.facts import FactError, validate_fact
@@ -74,6 +75,7 @@ def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluat
     buttons = [
         {"title": labels["department"], "payload": intent_payload("ask_department", topic=topic.id)},
         {"title": labels["source"], "payload": intent_payload("show_source", topic=topic.id)},
+        *feedback_buttons(),
     ]
     dispatcher.utter_message(text=verdict_text(topic, result), buttons=buttons,
                              json_message=payload(ELIGIBILITY, topic, result.verdict))

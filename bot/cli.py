@@ -151,6 +151,36 @@ def run_nlu_eval(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return run(args.model, args.files, args.json)
 
 
+def run_console(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.console.cli import serve_console
+
+    return serve_console(args.host, args.port)
+
+
+def run_staff_add(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.console.cli import staff_add
+
+    return staff_add(args)
+
+
+def run_export_nlu(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.console.cli import export_nlu
+
+    return export_nlu(args.out)
+
+
+def run_retention(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.settings import load_settings
+    from bot.storage.retention import purge
+
+    settings = load_settings()
+    days = args.days if args.days is not None else settings.retention_days
+    if days < 1:
+        raise UsageError("--days must be at least 1")
+    print(json.dumps({"days": days, "deleted": purge(settings.database_url, days)}, ensure_ascii=False))
+    return 0
+
+
 def run_telegram_poll(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     import logging
 
@@ -221,6 +251,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "chuangye.tar.gz")
     evaluation.add_argument("--json", action="store_true")
     evaluation.set_defaults(handler=run_nlu_eval)
+
+    console = commands.add_parser("console", help="the staff review console (http://127.0.0.1:8080)")
+    console.add_argument("--host", default="127.0.0.1")
+    console.add_argument("--port", type=int, default=8080)
+    console.set_defaults(handler=run_console)
+
+    staff = commands.add_parser("staff", help="review-console accounts").add_subparsers(dest="staff_command",
+                                                                                        required=True)
+    staff_add = staff.add_parser("add", help="add an account (password prompted, or one line on stdin)")
+    staff_add.add_argument("name")
+    staff_add.add_argument("--role", choices=["reviewer", "admin"], required=True)
+    staff_add.set_defaults(handler=run_staff_add)
+
+    review = commands.add_parser("review", help="review data").add_subparsers(dest="review_command", required=True)
+    export = review.add_parser("export-nlu", help="reviewers' corrections as Rasa NLU YAML (to merge into nlu/data)")
+    export.add_argument("out", nargs="?", default="-", help="file to write, or - for stdout")
+    export.set_defaults(handler=run_export_nlu)
+
+    retention = commands.add_parser("retention", help="delete conversation logs (turns, Rasa events) older than N days")
+    retention.add_argument("--days", type=int, default=None, help="default: RETENTION_DAYS, else 180")
+    retention.set_defaults(handler=run_retention)
 
     telegram_poll = commands.add_parser("telegram-poll",
                                         help="answer Telegram by long polling (no public HTTPS address needed)")

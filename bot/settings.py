@@ -45,6 +45,7 @@ class Settings:
     action_server_url: str
     rasa_port: int
     action_port: int
+    retention_days: int
     wechat: WeChatSettings | None  # None: the channel is not enabled
     telegram: TelegramSettings | None
     sms: SmsSettings | None
@@ -86,6 +87,7 @@ def load_settings() -> Settings:
         action_server_url=os.environ.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
         rasa_port=int(os.environ.get("RASA_PORT") or 5005),
         action_port=int(os.environ.get("ACTION_PORT") or 5055),
+        retention_days=int(os.environ.get("RETENTION_DAYS") or 180),
         wechat=_wechat(),
         telegram=_telegram(),
         sms=_sms(),

@@ -1,1 +1,1 @@
-"""Project storage (SQLAlchemy 1.4): hand-off requests now; conversation turns for review later."""
+"""Project storage (SQLAlchemy 1.4, Alembic): turns for review, hand-offs, channel state."""

@@ -1,25 +1,52 @@
-"""The project's database: one SQLAlchemy engine per URL, created on first use, never at import time."""
+"""The project's database: one SQLAlchemy engine per URL, created on first use, never at import time.
+
+The schema is managed by the Alembic migrations in ``bot/storage/migrations``: the first engine for a URL in a
+process brings the database to the latest revision. (Rasa's tracker store creates its own ``events`` table.)
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib
 from pathlib import Path
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# Every module that defines a table on ``metadata``: the migrations compare the schema against all of them.
+TABLE_MODULES = (
+    "bot.storage.handoffs",
+    "bot.storage.channel_state",
+    "bot.channels.sms_gateways",
+    "bot.storage.turns",
+    "bot.console.schema",  # the review console's accounts, sessions and audit log (migration 0002)
+)
+
+
+def load_table_definitions() -> sa.MetaData:
+    """``metadata`` with every project table on it (importing a table module registers its tables)."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return metadata
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """SQLite cannot create the folder of its file: make it (var/ on a fresh clone)."""
+    url = sa.engine.make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
 
 @functools.lru_cache(maxsize=4)
 def engine_for(database_url: str) -> sa.engine.Engine:
-    """The engine for ``database_url`` (SQLite file under var/ by default, PostgreSQL in production)."""
-    if database_url.startswith("sqlite:///"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
-    # Every table module must be imported before create_all sees the metadata.
-    import bot.channels.sms_gateways
-    import bot.storage.channel_state
-    import bot.storage.handoffs  # noqa: F401
+    """The engine for ``database_url`` (SQLite file under var/ by default, PostgreSQL in production).
 
-    metadata.create_all(engine)
+    Creating it runs the migrations, once per URL and process; they are a no-op on an up-to-date database.
+    """
+    from bot.storage.migrate import upgrade_engine
+
+    ensure_sqlite_directory(database_url)
+    engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
+    upgrade_engine(engine)
     return engine

@@ -13,7 +13,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_DIR / "nlu" / "data"
 HELDOUT_DIR = PROJECT_DIR / "tests" / "nlu"
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "ask_capabilities", "request_human", "check_eligibility",
-                        "ask_department", "show_source", "stop", "affirm", "deny", "inform", "out_of_scope"}
+                        "ask_department", "show_source", "stop", "affirm", "deny", "inform", "out_of_scope",
+                        "feedback"}
 
 
 def training_examples() -> list[tuple[str, str]]:

@@ -1,0 +1,1 @@
+"""The staff review console: conversations, corrections, exports, hand-offs, dashboard and accounts."""

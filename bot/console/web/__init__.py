@@ -1,0 +1,1 @@
+"""The console's web application (Sanic): middleware, pages and exports."""

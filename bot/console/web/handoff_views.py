@@ -1,0 +1,40 @@
+"""人工请求队列: open and in-progress hand-off requests, oldest first; staff move them along (audited)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.console import audit
+from bot.console.handoff_queue import STATUSES, TRANSITIONS, TransitionError, change_status, queue
+from bot.console.vocabulary import topic_titles
+from bot.console.web.responses import config_of, page, problem, see_other
+from bot.console.web.threads import in_thread
+
+blueprint = Blueprint("handoffs")
+
+
+@blueprint.get("/handoffs")
+async def handoff_queue(request: Request) -> HTTPResponse:
+    config = config_of(request)
+    show_closed = request.args.get("closed") == "1"
+    statuses = STATUSES if show_closed else ("open", "in_progress")
+    requests = await in_thread(queue, config.database_url, statuses)
+    return page(request, "handoffs.html", nav="handoffs", requests=requests, transitions=TRANSITIONS,
+                show_closed=show_closed, titles=topic_titles())
+
+
+@blueprint.post("/handoffs/<request_id:int>/status")
+async def handoff_status(request: Request, request_id: int) -> HTTPResponse:
+    config = config_of(request)
+    expected, new = request.form.get("from") or "", request.form.get("status") or ""
+    if expected not in STATUSES or new not in STATUSES:
+        return problem(request, 400)
+    try:
+        await in_thread(change_status, config.database_url, request_id, expected, new)
+    except TransitionError:
+        return problem(request, 409)
+    await in_thread(audit.record, config.database_url, request.ctx.session.member.name, "handoff_status",
+                    f"handoff {request_id}", f"{expected}→{new}")
+    return see_other(f"/handoffs?notice=handoff_updated#handoff-{request_id}")

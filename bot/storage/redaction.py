@@ -1,0 +1,112 @@
+"""Personal data out of stored conversation text: 身份证号, mobile numbers, bank card numbers and e-mail addresses.
+
+Numbers and addresses are looked for in the NFKC form of the text, so full-width digits and letters (１３８…, ｘ,
+＠) are caught like ASCII ones; the rest of the text is kept as written (Chinese punctuation stays full-width).
+A number is replaced only when it is a whole run of digits (never a piece of a longer number) and, for ID and
+card numbers, only when its check digit is right: a policy number or an amount of money stays readable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ID_TOKEN = "[身份证号]"
+MOBILE_TOKEN = "[手机号]"
+CARD_TOKEN = "[银行卡号]"
+EMAIL_TOKEN = "[邮箱]"
+
+# GB 11643-1999: weights of the first 17 digits and the check character for (weighted sum mod 11).
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARACTERS = "10X98765432"
+
+# The lookbehinds keep each match from starting inside a longer run, so every candidate is scanned once.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+# Optionally +86 / 86 in front; in one run or written 3-4-4 (138 1234 5678, 138-1234-5678).
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4})(?![0-9])")
+# 13–19 digits, either in one run or in groups of four separated by single spaces or dashes.
+_CARD = re.compile(r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,4})?)(?![0-9])")
+
+
+def is_valid_id_number(candidate: str) -> bool:
+    """True for 18 characters whose last one is the GB 11643 check character of the first 17 digits."""
+    if len(candidate) != 18 or not candidate[:17].isascii() or not candidate[:17].isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(candidate[:17], _ID_WEIGHTS, strict=True))
+    return candidate[17].upper() == _ID_CHECK_CHARACTERS[total % 11]
+
+
+def id_check_character(first_17_digits: str) -> str:
+    """The check character that completes ``first_17_digits`` into a valid 身份证号."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARACTERS[total % 11]
+
+
+def passes_luhn(digits: str) -> bool:
+    """The Luhn (mod 10) check used by bank card numbers."""
+    if not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _card_digits(candidate: str) -> str:
+    return candidate.replace(" ", "").replace("-", "")
+
+
+def _is_personal(kind: re.Pattern[str], candidate: str) -> bool:
+    if kind is _ID:
+        return is_valid_id_number(candidate)
+    if kind is _CARD:
+        digits = _card_digits(candidate)
+        return 13 <= len(digits) <= 19 and passes_luhn(digits)
+    return True
+
+
+# E-mail first: a QQ address (12345678@qq.com) would otherwise lose its digits and keep the rest.
+_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_CARD, CARD_TOKEN))
+
+
+def _normalized(text: str) -> tuple[str, list[int]]:
+    """The NFKC form of each character, joined, and for each of its characters the index it came from."""
+    parts: list[str] = []
+    origins: list[int] = []
+    for index, character in enumerate(text):
+        part = unicodedata.normalize("NFKC", character)
+        parts.append(part)
+        origins.extend([index] * len(part))
+    return "".join(parts), origins
+
+
+def _redact_kind(text: str, kind: re.Pattern[str], token: str) -> str:
+    normalized, origins = _normalized(text)
+    spans = [(origins[match.start()], origins[match.end() - 1] + 1) for match in kind.finditer(normalized)
+             if _is_personal(kind, match.group())]
+    for start, end in reversed(spans):
+        text = text[:start] + token + text[end:]
+    return text
+
+
+def _redact_once(text: str) -> str:
+    for kind, token in _KINDS:
+        text = _redact_kind(text, kind, token)
+    return text
+
+
+def redact(text: str) -> str:
+    """``text`` with valid ID, mobile and bank card numbers and e-mail addresses replaced by placeholders.
+
+    Repeated until nothing changes, so the result has no match left and redacting it again changes nothing.
+    Every change removes characters that stand for digits or an "@", so the loop ends.
+    """
+    while True:
+        redacted = _redact_once(text)
+        if redacted == text:
+            return redacted
+        text = redacted

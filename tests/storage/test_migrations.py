@@ -1,0 +1,129 @@
+"""The Alembic migrations build the project's schema, exactly as the table definitions describe it."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from bot.storage.database import engine_for, ensure_sqlite_directory, load_table_definitions
+from bot.storage.handoffs import handoff_requests
+from bot.storage.migrate import alembic_config, current_revision, upgrade
+
+PROJECT_TABLES = {"handoff_requests", "inbound_messages", "channel_menus", "sms_opt_outs", "undelivered_messages",
+                  "sms_outbox", "turns"}
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def table_names(database_url: str) -> set[str]:
+    engine = sa.create_engine(database_url, future=True, poolclass=sa.pool.NullPool)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def differences(database_url: str) -> list:
+    """What autogenerate would change to make the project tables match their definitions.
+
+    Other tables (Rasa's ``events``, the console's, which its own migration and tests cover) are left aside.
+    """
+    metadata = sa.MetaData()
+    for name in PROJECT_TABLES:
+        load_table_definitions().tables[name].to_metadata(metadata)
+
+    def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+        return not (type_ == "table" and reflected and compare_to is None and name not in metadata.tables)
+
+    engine = sa.create_engine(database_url, future=True, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": ours})
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+def test_the_chain_starts_at_0001_and_has_one_head() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert len(scripts.get_heads()) == 1
+    assert scripts.get_revision("0001").down_revision is None
+
+
+def test_the_project_tables_are_all_defined() -> None:
+    assert set(load_table_definitions().tables) >= PROJECT_TABLES
+
+
+def test_upgrade_creates_every_table_and_a_second_run_changes_nothing(storage_url: str) -> None:
+    assert current_revision(storage_url) is None
+    upgrade(storage_url)
+    assert current_revision(storage_url) == head()
+    tables = table_names(storage_url)
+    assert tables >= PROJECT_TABLES | {"alembic_version"}
+    engine = sa.create_engine(storage_url, future=True, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(handoff_requests.insert().values(
+            created_at=sa.func.now(), sender_hash="h", channel="rest", status="open"))
+    upgrade(storage_url)
+    assert current_revision(storage_url) == head() and table_names(storage_url) == tables
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(handoff_requests)).scalar() == 1
+    engine.dispose()
+
+
+def test_the_migrated_schema_matches_the_table_definitions(storage_url: str) -> None:
+    upgrade(storage_url)
+    assert differences(storage_url) == []
+
+
+def test_downgrade_removes_the_tables_and_upgrade_restores_them(storage_url: str) -> None:
+    upgrade(storage_url)
+    command.downgrade(alembic_config(storage_url), "base")
+    assert table_names(storage_url) & PROJECT_TABLES == set()
+    upgrade(storage_url)
+    assert differences(storage_url) == []
+
+
+def test_a_database_made_before_migrations_is_adopted(storage_url: str) -> None:
+    """Databases created by ``metadata.create_all`` (before migrations) keep their rows and gain the new tables."""
+    ensure_sqlite_directory(storage_url)
+    engine = sa.create_engine(storage_url, future=True, poolclass=sa.pool.NullPool)
+    handoff_requests.create(engine)
+    with engine.begin() as connection:
+        connection.execute(handoff_requests.insert().values(
+            created_at=sa.func.now(), sender_hash="h", channel="wechat", status="open"))
+    upgrade(storage_url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(handoff_requests.c.channel)).scalars().all() == ["wechat"]
+    engine.dispose()
+    assert current_revision(storage_url) == head() and differences(storage_url) == []
+
+
+def test_processes_starting_together_on_a_fresh_database_all_succeed(storage_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            upgrade(storage_url)
+        except BaseException as error:  # collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert current_revision(storage_url) == head() and differences(storage_url) == []
+
+
+def test_the_first_engine_for_a_database_migrates_it(storage_url: str) -> None:
+    engine_for(storage_url)
+    assert current_revision(storage_url) == head()

@@ -1,0 +1,192 @@
+"""Redaction of 身份证号, mobile numbers, bank card numbers and e-mail addresses in stored text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.storage.redaction import (
+    CARD_TOKEN,
+    EMAIL_TOKEN,
+    ID_TOKEN,
+    MOBILE_TOKEN,
+    id_check_character,
+    is_valid_id_number,
+    passes_luhn,
+    redact,
+)
+
+# --- the algorithms, written out here independently of the module under test ---------------------------------
+
+
+def gb11643_check(first_17: str) -> str:
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first_17, weights, strict=True)) % 11]
+
+
+def valid_id(first_17: str) -> str:
+    return first_17 + gb11643_check(first_17)
+
+
+def luhn_sum(digits: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d // 10 + d % 10
+    return total
+
+
+def luhn_complete(prefix: str) -> str:
+    """``prefix`` plus the Luhn check digit."""
+    return prefix + str((10 - luhn_sum(prefix + "0") % 10) % 10)
+
+
+def find_id(wanted: Callable[[str], object]) -> str:
+    """The first valid ID number of a person born 1949-12-31 in 110105 for which ``wanted(id)`` holds."""
+    for serial in range(1000):
+        candidate = valid_id(f"11010519491231{serial:03d}")
+        if wanted(candidate):
+            return candidate
+    raise AssertionError("no such ID number in range")
+
+
+# With a digit in front or after, the run is 19 digits: make sure it is no Luhn-valid card by chance either.
+VALID_ID = find_id(lambda n: n[17].isdigit() and luhn_sum("9" + n) % 10 and luhn_sum(n + "1") % 10)
+VALID_ID_X = find_id(lambda n: n.endswith("X"))
+INVALID_ID = VALID_ID[:17] + str((int(VALID_ID[17]) + 1) % 10)
+CARD_16 = luhn_complete("622202123456789")
+CARD_19 = luhn_complete("621700123456789012")
+CARD_13 = luhn_complete("401288888888")
+INVALID_CARD = CARD_16[:-1] + str((int(CARD_16[-1]) + 1) % 10)
+FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+
+
+def test_the_samples_are_what_they_claim() -> None:
+    assert is_valid_id_number(VALID_ID) and is_valid_id_number(VALID_ID_X)
+    assert is_valid_id_number(VALID_ID_X.lower())
+    assert not is_valid_id_number(INVALID_ID)
+    assert id_check_character(VALID_ID[:17]) == VALID_ID[17]
+    assert passes_luhn(CARD_16) and passes_luhn(CARD_19) and passes_luhn(CARD_13)
+    assert passes_luhn("4111111111111111") and passes_luhn("79927398713")
+    assert not passes_luhn(INVALID_CARD) and not passes_luhn("4111111111111112")
+    assert len(CARD_19) == 19 and len(CARD_13) == 13
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"我的身份证号是{VALID_ID}，帮我查查", f"我的身份证号是{ID_TOKEN}，帮我查查"),
+    (f"身份证{VALID_ID_X}", f"身份证{ID_TOKEN}"),
+    (f"身份证{VALID_ID_X.lower()}", f"身份证{ID_TOKEN}"),
+    (f"身份证{INVALID_ID}", f"身份证{INVALID_ID}"),  # wrong check digit: not an ID number
+    (f"编号9{VALID_ID}", f"编号9{VALID_ID}"),  # a piece of a 19-digit number
+    (f"{VALID_ID}1", f"{VALID_ID}1"),
+])
+def test_id_numbers_with_a_valid_check_character_are_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("电话13812345678", f"电话{MOBILE_TOKEN}"),
+    ("call 19912345678 please", f"call {MOBILE_TOKEN} please"),
+    ("+8613812345678", MOBILE_TOKEN),
+    ("+86 138 1234 5678", MOBILE_TOKEN),
+    ("138-1234-5678", MOBILE_TOKEN),
+    ("手机:15012345678,微信同号", f"手机:{MOBILE_TOKEN},微信同号"),
+    ("12812345678", "12812345678"),  # 12x is not a mobile prefix
+    ("213812345678", "213812345678"),  # inside a longer run of digits
+    ("138123456789", "138123456789"),
+    ("1381234567", "1381234567"),  # too short
+])
+def test_mobile_numbers_at_digit_boundaries_are_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"卡号{CARD_16}", f"卡号{CARD_TOKEN}"),
+    (f"卡号{CARD_19}。", f"卡号{CARD_TOKEN}。"),
+    (f"{CARD_13}", CARD_TOKEN),
+    (" ".join(CARD_16[i:i + 4] for i in range(0, 16, 4)), CARD_TOKEN),
+    ("-".join(CARD_16[i:i + 4] for i in range(0, 16, 4)), CARD_TOKEN),
+    (" ".join(CARD_19[i:i + 4] for i in range(0, 19, 4)), CARD_TOKEN),
+    (f"卡号{INVALID_CARD}", f"卡号{INVALID_CARD}"),  # Luhn check fails
+    (f"{CARD_16}0000", f"{CARD_16}0000"),  # 20 digits: not a card
+    (f"7{CARD_16}", f"7{CARD_16}") if not passes_luhn(f"7{CARD_16}") else (f"7{CARD_16}", CARD_TOKEN),
+])
+def test_luhn_valid_card_numbers_are_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("邮箱 zhang.san+startup@example.com.cn 谢谢", f"邮箱 {EMAIL_TOKEN} 谢谢"),
+    ("12345678@qq.com", EMAIL_TOKEN),  # not "[手机号]@qq.com" or digits left behind
+    ("13812345678@163.com", EMAIL_TOKEN),
+    ("发到ABC_d-1@mail.gsedu.cn吧", f"发到{EMAIL_TOKEN}吧"),
+    ("@someone 你好", "@someone 你好"),
+    ("a@b", "a@b"),
+])
+def test_email_addresses_are_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_full_width_digits_and_letters_are_caught() -> None:
+    assert redact("手机１３８１２３４５６７８") == f"手机{MOBILE_TOKEN}"
+    assert redact(f"身份证{VALID_ID_X.translate(FULL_WIDTH)}") == f"身份证{ID_TOKEN}"
+    assert redact(f"身份证{VALID_ID_X.lower().translate(FULL_WIDTH)}") == f"身份证{ID_TOKEN}"
+    assert redact(f"卡{CARD_16.translate(FULL_WIDTH)}") == f"卡{CARD_TOKEN}"
+    assert redact("ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ") == EMAIL_TOKEN
+
+
+def test_ordinary_numbers_stay() -> None:
+    for text in ("文件日期2015-12-12，三(四)2", "补贴5000元，贷款10万元，占股35%", "大三 毕业俩年 2021年毕业",
+                 "编号123456789012", "电话0931-1234567", ""):
+        assert redact(text) == text
+
+
+def test_several_kinds_in_one_message() -> None:
+    text = f"我叫张三 身份证{VALID_ID} 电话13912345678 卡{CARD_16} 邮箱zs@example.org"
+    assert redact(text) == f"我叫张三 身份证{ID_TOKEN} 电话{MOBILE_TOKEN} 卡{CARD_TOKEN} 邮箱{EMAIL_TOKEN}"
+
+
+# --- properties ------------------------------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{11,19}[Xx]?(?![0-9])")
+_EMAIL_LIKE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def personal_data_left(text: str) -> list[str]:
+    """Whole digit runs that are a valid ID, a mobile or a Luhn card number, and e-mail addresses (NFKC form)."""
+    text = unicodedata.normalize("NFKC", text)
+    found = []
+    for match in _DIGIT_RUN.finditer(text):
+        run = match.group()
+        valid_id_number = len(run) == 18 and gb11643_check(run[:17]) == run[17].upper()
+        mobile = run.isdigit() and len(run) == 11 and run[0] == "1" and run[1] in "3456789"
+        card = run.isdigit() and 13 <= len(run) <= 19 and luhn_sum(run) % 10 == 0
+        if valid_id_number or mobile or card:
+            found.append(run)
+    found.extend(match.group() for match in _EMAIL_LIKE.finditer(text))
+    return found
+
+
+pieces = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["1", "13", "86", "+86", " ", "-", "X", "x", "@", ".", "com", "qq", "a", "年", "号", "Ｘ", "１",
+                     VALID_ID, VALID_ID_X, CARD_16, CARD_19, CARD_13, "13812345678", "zs@example.org"]),
+    st.from_regex(r"[0-9]{1,20}", fullmatch=True),
+    st.builds(valid_id, st.from_regex(r"[0-9]{17}", fullmatch=True)),
+    st.builds(luhn_complete, st.from_regex(r"[0-9]{12,18}", fullmatch=True)),
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+)
+messages = st.lists(pieces, max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), messages))
+def test_redaction_never_raises_is_idempotent_and_leaves_nothing(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+    assert personal_data_left(once) == []
