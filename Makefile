@@ -51,7 +51,7 @@ train: $(MODEL)
 
 $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	$(PY) -m bot.cli kb dictionary --write
-	$(VENV)/bin/rasa train --quiet --fixed-model-name chuangye --data nlu/data --out models
+	$(VENV)/bin/rasa train --fixed-model-name chuangye --data nlu/data --out models
 	@touch $@
 
 run: $(MODEL)
@@ -62,6 +62,8 @@ chat: $(MODEL)
 
 test: $(MODEL) validate
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/rasa test core -m $(MODEL) --stories tests/stories --fail-on-prediction-errors \
+		--out .rasa/test-results > .rasa/test-stories.log 2>&1 || { tail -40 .rasa/test-stories.log; exit 1; }
 	$(PY) -m pytest
 
 # Rasa's own consistency check of domain, rules and NLU data; it exits 0 on warnings, so warnings fail here.

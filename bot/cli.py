@@ -42,6 +42,7 @@ def kb_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 
 def kb_show(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    """The answer a user gets for the topic, or the topic's record with --json."""
     topic = kb.topic(args.topic)
     if args.json:
         _print_json({
@@ -53,22 +54,15 @@ def kb_show(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             "source": kb.document.citation,
         })
         return 0
-    print(f"{topic.title}（{topic.section} {topic.section_title}）")
-    print(topic.summary)
-    for benefit in topic.benefits:
-        print(f"  · {benefit}")
-    for note in topic.status_notes:
-        print(f"  注意：{note.note}")
-    print(f"牵头部门：{topic.lead_department}；配合：{'、'.join(topic.supporting_departments) or '无'}")
-    for quote in topic.quotes:
-        print(f"  原文：{quote}")
-    print(f"出处：{kb.document.citation} {topic.section}")
+    from actions.answer import topic_answer_text
+
+    print(topic_answer_text(topic))
     return 0
 
 
 def kb_check(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     facts: dict[str, object] = {}
-    for assignment in args.facts:
+    for assignment in [*args.facts, *args.fact]:
         name, separator, raw = assignment.partition("=")
         if not separator:
             raise FactError(f"expected NAME=VALUE, got {assignment!r}")
@@ -219,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb.add_parser("check", help="eligibility verdict for a topic, e.g. in_gansu=yes years_since_graduation=3")
     check.add_argument("topic")
     check.add_argument("facts", nargs="*", metavar="NAME=VALUE")
+    check.add_argument("--fact", action="append", default=[], metavar="NAME=VALUE", help="a fact (repeatable)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=kb_check)
 

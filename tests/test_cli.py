@@ -32,6 +32,7 @@ def test_kb_check_json_verdict() -> None:
 @pytest.mark.parametrize("args", [
     ("kb", "check", "graduate_job_search_grant", "fresh_graduate=maybe"),
     ("kb", "check", "graduate_job_search_grant", "shoe_size=42"),
+    ("kb", "check", "graduate_job_search_grant", "--fact", "shoe_size=42"),
     ("kb", "check", "student_startup_social_insurance", "years_since_graduation=-3"),
     ("kb", "check", "no_such_topic"),
     ("kb", "check", "competitions"),
@@ -42,6 +43,24 @@ def test_bad_input_gets_a_clear_error_and_exit_status_2(args: tuple[str, ...]) -
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_kb_show_prints_the_answer_a_user_gets(kb) -> None:
+    result = chuangye("kb", "show", "graduate_job_search_grant")
+    assert result.returncode == 0, result.stderr
+    topic = kb.topics["graduate_job_search_grant"]
+    assert topic.summary in result.stdout
+    assert "牵头部门：省财政厅" in result.stdout
+    assert "2015-12-12" in result.stdout and "三(二)1" in result.stdout
+
+
+def test_kb_check_with_fact_options_prints_reasons_per_condition() -> None:
+    result = chuangye("kb", "check", "student_startup_social_insurance", "--fact", "student_status=graduated",
+                      "--fact", "years_since_graduation=6")
+    assert result.returncode == 0, result.stderr
+    assert "not_eligible" in result.stdout
+    assert "[failed] 在校大学生和毕业5年内的高等学校毕业生" in result.stdout
+    assert "怎样才能符合" in result.stdout
 
 
 def test_kb_parks() -> None:
