@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -165,10 +166,8 @@ def test_other_text_is_no_command(text: str) -> None:
 
 
 def sms_settings(gateway: str, gateway_url: str | None = None) -> Settings:
-    base = load_settings()
-    return Settings(base.database_url, base.sender_hash_salt, base.model_path, base.action_server_url,
-                    base.rasa_port, base.action_port, None, None,
-                    SmsSettings("secret", gateway, gateway_url, 3, None))
+    return dataclasses.replace(load_settings(), wechat=None, telegram=None,
+                               sms=SmsSettings("secret", gateway, gateway_url, 3, None))
 
 
 def test_gateway_configuration() -> None:
