@@ -37,6 +37,7 @@ class ActionHandoff(Action):
             logger.exception("could not store a hand-off request")
             dispatcher.utter_message(text=wording["failed"], json_message=payload(HANDOFF, topic))
             return leave_check_events(tracker)
-        dispatcher.utter_message(text=wording["recorded"].format(request_id=request_id),
+        office = topic.lead_department if topic else wording["office_fallback"]
+        dispatcher.utter_message(text=wording["recorded"].format(request_id=request_id, office=office),
                                  json_message=payload(HANDOFF, topic))
         return leave_check_events(tracker)
