@@ -24,7 +24,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find nlu \( -name '*.yml' -o -name
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: help browser setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean
+.PHONY: help browser setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean bench
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (chat in this terminal)"
@@ -84,6 +84,12 @@ nlu-compare: setup
 		echo "== $$name" && $(PY) -m bot.cli nlu-eval --model .rasa/experiments/$$name.tar.gz; \
 	done
 	@echo "== config.yml" && $(MAKE) --no-print-directory nlu-eval
+
+# Figures, not pass/fail: held-out NLU scores, training time and memory of config.yml, Rasa's default pipeline
+# and TF-IDF + LR, then full-turn latency over REST. About 30 min (mostly training Rasa's default pipeline), plus
+# 17 min the first time to train its full model for the latency run (kept in .rasa/bench/ while up to date).
+bench: $(MODEL)
+	$(PY) bench/nlu_bench.py && $(PY) bench/latency_bench.py
 
 # Debian's Chromium for the console's browser test (needs root or sudo; does nothing when it is installed).
 browser:

@@ -18,7 +18,7 @@ from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
-POLICY_KINDS = ("answer", "eligibility", "clarify", "out_of_scope", "chitchat", "handoff")
+POLICY_KINDS = ("answer", "eligibility", "clarify", "out_of_scope", "chitchat", "handoff", "unavailable")
 
 
 def quiet_libraries() -> None:
@@ -89,14 +89,20 @@ class Reply:
 class Assistant:
     """Loads the model once; ``handle`` runs one user message through NLU, dialogue and actions."""
 
-    def __init__(self, model_path: Path | None = None) -> None:
+    def __init__(self, model_path: Path | None = None, tracker_store: Any = None) -> None:
+        """``tracker_store``: where conversations are kept (default: in memory, for ``ask`` and ``chat``)."""
         quiet_libraries()
         from rasa.core.agent import Agent
+
+        from bot.runtime import install_rasa_adjustments
+
+        install_rasa_adjustments()
 
         path = model_path or load_settings().model_path
         if not Path(path).exists():
             raise FileNotFoundError(f"no trained model at {path}: run `make train` first")
-        self.agent = Agent.load(str(path), action_endpoint=in_process_action_endpoint())
+        self.agent = Agent.load(str(path), action_endpoint=in_process_action_endpoint(),
+                                tracker_store=tracker_store)
         self._parse_loop: asyncio.AbstractEventLoop | None = None
 
     def loop_parse(self, text: str) -> dict[str, Any]:

@@ -103,6 +103,9 @@ def model_predictor(model_path: Path) -> Callable[[str], str]:
     quiet_libraries()
     from rasa.core.agent import Agent
 
+    from bot.performance import install
+
+    install()
     with contextlib.redirect_stdout(sys.stderr):
         agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()

@@ -49,6 +49,8 @@ class Settings:
     wechat: WeChatSettings | None  # None: the channel is not enabled
     telegram: TelegramSettings | None
     sms: SmsSettings | None
+    # The Rasa server's wait for the action server before it answers "temporarily unavailable" (Rasa's own: 300 s).
+    action_timeout_seconds: float = 4.0
 
 
 def _env(name: str) -> str | None:
@@ -91,4 +93,5 @@ def load_settings() -> Settings:
         wechat=_wechat(),
         telegram=_telegram(),
         sms=_sms(),
+        action_timeout_seconds=float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 4.0),
     )

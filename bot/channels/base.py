@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from sanic import response
 from sanic.request import Request
 
 from bot.channels.render import ChannelReply
+from bot.errors import BadRequest
 from bot.settings import load_settings
+from bot.storage.availability import watch_storage
 from bot.storage.channel_state import menu_choice, save_menu
 from bot.storage.handoffs import hash_sender
 
@@ -20,18 +21,6 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-class BadRequest(Exception):
-    """The request must be refused with ``status``; nothing has been stored."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-    def response(self) -> response.HTTPResponse:
-        return response.text(self.reason, status=self.status)
 
 
 def checked_body(request: Request) -> bytes:
@@ -64,13 +53,18 @@ def clean_text(text: str) -> str:
 
 async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, text: str,
                    metadata: dict[str, Any] | None = None) -> ChannelReply:
-    """One user turn through the assistant; a bare number picks the button it names in the last menu."""
+    """One user turn through the assistant; a bare number picks the button it names in the last menu.
+
+    Raises ``StorageUnavailable`` (a 503 ``BadRequest``) when the database is down: nothing is acknowledged.
+    """
     database_url = load_settings().database_url
     hashed = sender_hash(sender_id)
     text = clean_text(text)
     text = menu_choice(database_url, channel, hashed, text) or text
     collector = CollectingOutputChannel()
-    await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
+    with watch_storage() as storage:
+        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
+    storage.raise_if_failed()  # the reply was made but the turn not stored: refuse (503), the platform retries
     reply = ChannelReply.from_messages(collector.messages)
     save_menu(database_url, channel, hashed, [button.payload for button in reply.buttons])
     return reply

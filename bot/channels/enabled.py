@@ -8,6 +8,7 @@ import yaml
 
 from bot.settings import Settings
 
+HEALTH_CHANNEL = "bot.channels.health.HealthInput"  # GET /health (readiness), always on
 CONNECTORS = {
     "wechat": "bot.channels.wechat.WeChatInput",
     "telegram": "bot.channels.telegram.TelegramInput",
@@ -28,7 +29,7 @@ def write_credentials(settings: Settings, path: Path) -> list[str]:
     Secrets are not written: each connector reads its own from the environment.
     """
     channels = enabled_channels(settings)
-    credentials: dict[str, dict | None] = {"rest": None}
+    credentials: dict[str, dict | None] = {"rest": None, HEALTH_CHANNEL: {}}
     credentials.update({CONNECTORS[name]: {} for name in channels})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")

@@ -38,6 +38,7 @@ from bot.channels.telegram import (
     turn_text,
 )
 from bot.settings import Settings
+from bot.storage.availability import StorageUnavailable, watch_storage
 from bot.storage.channel_state import claim_message, menu_choice, release_message, save_menu
 
 logger = logging.getLogger(__name__)
@@ -81,16 +82,31 @@ class Poller:
         if incoming is None:
             return True
         update_key = str(update.update_id)
-        if not claim_message(self.database_url, CHANNEL, update_key):
-            logger.info("Telegram update %s already handled", update.update_id)
-            return True
+        try:
+            if not claim_message(self.database_url, CHANNEL, update_key):
+                logger.info("Telegram update %s already handled", update.update_id)
+                return True
+        except StorageUnavailable:
+            logger.warning("database unavailable: Telegram update %s stays unconfirmed", update.update_id)
+            return False
         try:
             reply = await self.turn(incoming)
+        except StorageUnavailable:
+            # Not counted as a failure of the update: it waits, unconfirmed, until the database is back.
+            logger.warning("database unavailable: Telegram update %s stays unconfirmed", update.update_id)
+            self._release(update_key)
+            return False
         except Exception:
-            release_message(self.database_url, CHANNEL, update_key)
+            self._release(update_key)
             return self._failed(update.update_id)
         await send_reply(self.bot, incoming.chat_id, reply)
         return True
+
+    def _release(self, update_key: str) -> None:
+        try:
+            release_message(self.database_url, CHANNEL, update_key)
+        except StorageUnavailable:
+            logger.error("could not release Telegram update %s; it is skipped when fetched again", update_key)
 
     def _failed(self, update_id: int) -> bool:
         self._failures[update_id] += 1
@@ -111,7 +127,9 @@ class Poller:
         sender = str(incoming.chat_id)
         hashed = sender_hash(sender)
         text = menu_choice(self.database_url, CHANNEL, hashed, text) or text
-        result = await self.assistant.handle(text, sender)
+        with watch_storage() as storage:
+            result = await self.assistant.handle(text, sender)
+        storage.raise_if_failed()
         reply = ChannelReply.from_messages(result.messages)
         save_menu(self.database_url, CHANNEL, hashed, [button.payload for button in reply.buttons])
         return reply
@@ -157,7 +175,10 @@ def poll(settings: Settings) -> int:
     if settings.telegram is None:
         logger.error("Telegram polling needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET to be set")
         return 2
-    assistant = Assistant(settings.model_path)
+    from bot.storage.tracker_store import ReviewedSQLTrackerStore
+
+    # Conversations and the turn log in DATABASE_URL, as on the webhook (a restart resumes them).
+    assistant = Assistant(settings.model_path, tracker_store=ReviewedSQLTrackerStore())
     try:
         asyncio.run(_serve(settings, assistant))
     except (KeyboardInterrupt, asyncio.CancelledError):

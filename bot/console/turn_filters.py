@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-KINDS = ("answer", "eligibility", "clarify", "out_of_scope", "chitchat", "handoff")
+KINDS = ("answer", "eligibility", "clarify", "out_of_scope", "chitchat", "handoff", "unavailable")
 REVIEW_STATUSES = ("unreviewed", "reviewed")
 
 

@@ -9,6 +9,7 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.storage.availability import refused_when_unavailable
 from bot.storage.database import engine_for, metadata
 
 inbound_messages = sa.Table(
@@ -51,6 +52,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+@refused_when_unavailable
 def claim_message(database_url: str, channel: str, message_id: str) -> bool:
     """True the first time a platform message id is seen; False for a retry or duplicate."""
     try:
@@ -62,6 +64,7 @@ def claim_message(database_url: str, channel: str, message_id: str) -> bool:
         return False
 
 
+@refused_when_unavailable
 def release_message(database_url: str, channel: str, message_id: str) -> None:
     """Forget a claimed id when its turn failed, so the platform's retry is processed."""
     with engine_for(database_url).begin() as connection:
@@ -69,6 +72,7 @@ def release_message(database_url: str, channel: str, message_id: str) -> None:
             (inbound_messages.c.channel == channel) & (inbound_messages.c.message_id == message_id[:128])))
 
 
+@refused_when_unavailable
 def save_menu(database_url: str, channel: str, sender_hash: str, payloads: list[str]) -> None:
     """Remember the numbered choices just sent, so a reply "2" means the second one."""
     with engine_for(database_url).begin() as connection:
@@ -79,6 +83,7 @@ def save_menu(database_url: str, channel: str, sender_hash: str, payloads: list[
                 channel=channel, sender_hash=sender_hash, payloads=json.dumps(payloads), updated_at=_now()))
 
 
+@refused_when_unavailable
 def menu_choice(database_url: str, channel: str, sender_hash: str, text: str) -> str | None:
     """The payload a bare number names in the last menu sent to this sender, or None."""
     choice = text.strip()
@@ -95,6 +100,7 @@ def menu_choice(database_url: str, channel: str, sender_hash: str, text: str) ->
     return payloads[index] if 0 <= index < len(payloads) else None
 
 
+@refused_when_unavailable
 def set_sms_opt_out(database_url: str, sender_hash: str, opted_out: bool) -> None:
     with engine_for(database_url).begin() as connection:
         connection.execute(sms_opt_outs.delete().where(sms_opt_outs.c.sender_hash == sender_hash))
@@ -102,6 +108,7 @@ def set_sms_opt_out(database_url: str, sender_hash: str, opted_out: bool) -> Non
             connection.execute(sms_opt_outs.insert().values(sender_hash=sender_hash, opted_out_at=_now()))
 
 
+@refused_when_unavailable
 def is_sms_opted_out(database_url: str, sender_hash: str) -> bool:
     query = sa.select(sms_opt_outs.c.sender_hash).where(sms_opt_outs.c.sender_hash == sender_hash)
     with engine_for(database_url).connect() as connection:

@@ -7,16 +7,21 @@ saved all the same.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
+from bot.runtime import install_rasa_adjustments
 from bot.settings import load_settings
+from bot.storage.availability import StorageUnavailable, failed_in_this_turn, report_storage_failure
 from bot.storage.database import engine_for, ensure_sqlite_directory
 from bot.storage.turns import record_turns, turns_from_events
 
@@ -52,6 +57,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Any = None, host: str | None = None, event_broker: Any = None,
                  database_url: str | None = None, salt: str | None = None, **kwargs: Any) -> None:
         # ``host`` is the endpoint's url, which Rasa always passes: unused, the database is DATABASE_URL.
+        install_rasa_adjustments()  # every Rasa server using this store loads it before the model
         settings = load_settings()
         self.database_url = database_url or settings.database_url
         self.salt = salt or settings.sender_hash_salt
@@ -60,23 +66,49 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, dialect=url.drivername, host=url.host, port=url.port, db=url.database,
                          username=url.username, password=url.password, event_broker=event_broker,
                          query=dict(url.query) or None, **kwargs)
+        # Rasa's engine without a liveness check: after a database restart, every pooled connection would fail
+        # once. The same engine with pool_pre_ping replaces dead connections before they are used.
+        self.engine.dispose()
+        self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True, **create_engine_kwargs(self.engine.url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        # Saves of one conversation never overlap (Rasa's lock store), so one slot per sender is enough.
+        self._stored_before: dict[str, int] = {}
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
             logger.exception("could not bring the project tables up to date; turns are not logged until it works")
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Save the tracker as Rasa does, then log the turns its new events complete."""
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``)."""
         try:
-            with self.session_scope() as session:
-                already_stored = self._event_query(session, tracker.sender_id,
-                                                   fetch_events_from_all_sessions=False).count()
-        except Exception:
-            logger.exception("could not count stored events; this save logs no turns")
-            already_stored = None
-        await super().save(tracker)
+            return await super().retrieve(sender_id)
+        except Exception as error:
+            report_storage_failure(error)
+            raise
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Save the tracker as Rasa does, then log the turns its new events complete.
+
+        Not when this turn could not read the stored tracker: Rasa then ran it on a blank one, and saving that
+        would write a conversation that never happened (the channel refuses the message and it comes again).
+        """
+        if failed_in_this_turn():
+            raise StorageUnavailable("the stored conversation could not be read; not saving a blank one")
+        try:
+            await super().save(tracker)
+        except Exception as error:
+            self._stored_before.pop(tracker.sender_id, None)
+            report_storage_failure(error)
+            raise
+        already_stored = self._stored_before.pop(tracker.sender_id, None)
         if already_stored is not None:
             self._log_turns(tracker, already_stored)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events not stored yet (Rasa counts the stored ones); the count is kept for the turn log."""
+        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        self._stored_before[tracker.sender_id] = stored
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     def _log_turns(self, tracker: DialogueStateTracker, already_stored: int) -> None:
         try:

@@ -1,0 +1,345 @@
+"""Full-turn latency and throughput over Rasa's REST channel, our model against Rasa's default pipeline.
+
+    .venv/bin/python bench/latency_bench.py [--users 8] [--seconds 60] [--single-seconds 20] [--models ours ...]
+
+For each model, starts the Rasa server and the action server on free loopback ports (``bot.server``) with a
+throw-away SQLite database, then one simulated user (the latency of a turn on an idle server), then N users
+at once (capacity, and latency in the queue), each for a bounded time. Each conversation
+(a new sender) is a greeting, a policy question, often an eligibility check answered with facts and yes/no,
+sometimes "which department", then thanks or goodbye, all taken from the held-out files. A turn is one POST
+to ``/webhooks/rest/webhook`` until its reply arrives (NLU, dialogue, the action server, the tracker store).
+Prints p50/p95/p99 latency, turns per second and the servers' memory; the TF-IDF baseline has no dialogue
+(n/a). Rasa's default pipeline needs a full model (NLU and dialogue): it is trained into ``.rasa/bench/`` when
+missing or older than its inputs, and the time printed. Traffic goes to 127.0.0.1 only; every loop stops at
+the deadline. Figures, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlu_bench import BENCH_DIR, DATA_DIR, HELDOUT_DIR, PROJECT_DIR, Measured, rasa_environment, run_measured
+
+from bot.nlu_eval import read_examples
+from bot.server import HOST, start_servers, stop_servers, wait_until_up
+
+MODELS = {
+    "ours": PROJECT_DIR / "models" / "chuangye.tar.gz",
+    "rasa_default": BENCH_DIR / "rasa_default_full.tar.gz",
+}
+RASA_DEFAULT_CONFIG = PROJECT_DIR / "nlu" / "experiments" / "rasa_default.yml"
+LABELS = {"ours": "config.yml", "rasa_default": "Rasa default", "tfidf_lr": "TF-IDF + LR"}
+CHANNEL_VARIABLES = ("WECHAT_TOKEN", "TELEGRAM_BOT_TOKEN", "SMS_WEBHOOK_SECRET")  # REST only
+CHIT_CHAT = ("greet", "thank", "goodbye", "ask_capabilities")
+ELIGIBILITY_ANSWERS = ("inform", "affirm", "deny")
+
+
+@dataclass
+class Phrases:
+    """Held-out texts by intent: policy questions (any topic) and conversation intents."""
+
+    topics: list[str]
+    by_intent: dict[str, list[str]]
+
+    @classmethod
+    def load(cls) -> Phrases:
+        topics: list[str] = []
+        by_intent: dict[str, list[str]] = {}
+        for path in sorted(HELDOUT_DIR.glob("heldout_*.yml")):
+            if path.stem.endswith("_typos"):
+                continue
+            for text, intent in read_examples(path):
+                if path.stem.startswith("heldout_topics"):
+                    topics.append(text)
+                else:
+                    by_intent.setdefault(intent, []).append(text)
+        return cls(topics, by_intent)
+
+    def conversation(self, rng: random.Random) -> list[tuple[str, str]]:
+        """One conversation: (kind, text) turns."""
+        turns = [("chit-chat", rng.choice(self.by_intent["greet"]))] if rng.random() < 0.6 else []
+        turns.append(("policy question", rng.choice(self.topics)))
+        if rng.random() < 0.6:
+            turns.append(("eligibility", rng.choice(self.by_intent["check_eligibility"])))
+            for _ in range(rng.randint(1, 3)):
+                turns.append(("eligibility", rng.choice(self.by_intent[rng.choice(ELIGIBILITY_ANSWERS)])))
+        if rng.random() < 0.3:
+            turns.append(("policy question", rng.choice(self.by_intent["ask_department"])))
+        if rng.random() < 0.5:
+            turns.append(("policy question", rng.choice(self.topics)))
+        turns.append(("chit-chat", rng.choice(self.by_intent[rng.choice(CHIT_CHAT[1:])])))
+        return turns
+
+
+@dataclass
+class Load:
+    """One measured pass: ``users`` users talking at once for a while."""
+
+    users: int
+    latencies: list[tuple[str, float]] = field(default_factory=list)  # (kind, ms)
+    errors: int = 0
+    empty_replies: int = 0
+    seconds: float = 0.0
+
+    def ms(self, kind: str | None = None) -> list[float]:
+        return sorted(ms for k, ms in self.latencies if kind is None or k == kind)
+
+
+@dataclass
+class Run:
+    """One model on its own pair of servers."""
+
+    name: str
+    model: Path
+    loads: list[Load] = field(default_factory=list)
+    start_seconds: float = 0.0
+    rasa_rss_mb: float | None = None
+    action_rss_mb: float | None = None
+    training: Measured | None = None
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile of sorted ``values``."""
+    if not values:
+        return None
+    rank = max(1, math.ceil(share * len(values)))
+    return values[min(rank, len(values)) - 1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def rasa_default_inputs() -> list[Path]:
+    return [RASA_DEFAULT_CONFIG, PROJECT_DIR / "domain.yml", *DATA_DIR.rglob("*.yml"),
+            *(PROJECT_DIR / "nlu" / "dictionaries").glob("*")]
+
+
+def ensure_rasa_default_model() -> Measured | None:
+    """Train the full Rasa-default model (NLU + the same rules) when missing or stale; its resources if trained."""
+    model = MODELS["rasa_default"]
+    if model.exists() and all(path.stat().st_mtime <= model.stat().st_mtime for path in rasa_default_inputs()):
+        return None
+    name = model.name.removesuffix(".tar.gz")
+    cache_dir = BENCH_DIR / "cache" / name
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    print(f"training {name} (rasa train, NLU + dialogue; Rasa's default pipeline takes many minutes) ...",
+          flush=True)
+    command = [str(Path(sys.executable).with_name("rasa")), "train", "--quiet", "-c", str(RASA_DEFAULT_CONFIG),
+               "--data", str(DATA_DIR), "--domain", str(PROJECT_DIR / "domain.yml"), "--out", str(BENCH_DIR),
+               "--fixed-model-name", name]
+    measured = run_measured(command, BENCH_DIR / f"{name}.train.log", rasa_environment(cache_dir))
+    if measured.returncode:
+        raise SystemExit(f"training {name} failed: see {BENCH_DIR / name}.train.log")
+    return measured
+
+
+@contextlib.contextmanager
+def output_to(log_path: Path) -> Iterator[None]:
+    """Send this process's stdout/stderr (and so the servers', which inherit them) to ``log_path``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+async def simulate(url: str, phrases: Phrases, load: Load, seconds: float, warmup_turns: int, seed: int) -> None:
+    """``load.users`` users each hold conversations back to back (no pause) until the deadline."""
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=load.users)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+
+        async def turn(sender: str, text: str) -> tuple[bool, bool]:
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                body = await response.json(content_type=None) if response.status == 200 else None
+            return response.status == 200, bool(body)
+
+        async def warm_up(user: int) -> None:
+            rng = random.Random(seed - user - 1)
+            for number in range(warmup_turns):
+                await turn(f"warmup-{load.users}-{user}-{number}", rng.choice(phrases.topics))
+
+        await asyncio.gather(*(warm_up(user) for user in range(load.users)))
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def user_loop(user: int) -> None:
+            rng = random.Random(seed + user)
+            conversation_number = 0
+            while time.perf_counter() < deadline:
+                conversation_number += 1
+                sender = f"bench-{load.users}-{user}-{conversation_number}"
+                for kind, text in phrases.conversation(rng):
+                    if time.perf_counter() >= deadline:
+                        return
+                    sent = time.perf_counter()
+                    try:
+                        ok, replied = await turn(sender, text)
+                    except (aiohttp.ClientError, asyncio.TimeoutError):
+                        ok, replied = False, False
+                    if not ok:
+                        load.errors += 1
+                        continue
+                    load.latencies.append((kind, 1000 * (time.perf_counter() - sent)))
+                    load.empty_replies += not replied
+
+        await asyncio.gather(*(user_loop(user) for user in range(load.users)))
+        load.seconds = time.perf_counter() - started
+
+
+def measure(run: Run, phrases: Phrases, passes: list[tuple[int, float]], warmup_turns: int, seed: int) -> None:
+    """Start the servers for ``run.model``, measure each (users, seconds) pass in turn, stop them."""
+    rasa_port, action_port = free_port(), free_port()
+    log_path = BENCH_DIR / f"latency_{run.name}.server.log"
+    log_path.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chuangye-bench-") as temporary:
+        environment = {"DATABASE_URL": f"sqlite:///{Path(temporary) / 'bench.db'}",
+                       **{name: "" for name in CHANNEL_VARIABLES}}
+        started = time.perf_counter()
+        with output_to(log_path):
+            processes = start_servers(run.model, rasa_port, action_port, environment)
+        try:
+            if not wait_for(processes, [f"http://{HOST}:{action_port}/health", f"http://{HOST}:{rasa_port}/"]):
+                raise SystemExit(f"the servers for {run.name} did not come up: see {log_path}")
+            run.start_seconds = time.perf_counter() - started
+            url = f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+            for users, seconds in passes:
+                load = Load(users)
+                print(f"  {users} user(s) for {seconds:g} s ...", flush=True)
+                asyncio.run(simulate(url, phrases, load, seconds, warmup_turns, seed))
+                run.loads.append(load)
+            run.action_rss_mb, run.rasa_rss_mb = (rss_mb(process.pid) for process in processes)
+        finally:
+            with output_to(log_path):
+                stop_servers(processes)
+            (PROJECT_DIR / "var" / f"credentials.{rasa_port}.yml").unlink(missing_ok=True)
+
+
+def wait_for(processes: list[subprocess.Popen], urls: list[str], timeout_seconds: float = 300) -> bool:
+    """True when every URL answers; False as soon as a server exits or the time is up."""
+    deadline = time.monotonic() + timeout_seconds
+    for url in urls:
+        while not wait_until_up(url, timeout_seconds=2):
+            if time.monotonic() > deadline or any(process.poll() is not None for process in processes):
+                return False
+    return True
+
+
+def _cell(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(runs: list[Run]) -> None:
+    columns = [(run, load) for run in runs for load in run.loads]
+    print(f"\n== Full turn over REST (loopback, {os.cpu_count()} CPUs shared by the client and both servers; "
+          "users send back to back)")
+    print(f"{'':<34}" + "".join(f"{LABELS[run.name] + f' x{load.users}':>17}" for run, load in columns)
+          + f"{LABELS['tfidf_lr']:>17}")
+    per_load: list[tuple[str, Callable[[Load], float | None] | str | None, int]] = [
+        ("turns measured", lambda load: float(len(load.latencies)), 0),
+        ("errors / empty replies", None, 0),
+        ("p50 (ms)", lambda load: percentile(load.ms(), 0.50), 1),
+        ("p95 (ms)", lambda load: percentile(load.ms(), 0.95), 1),
+        ("p99 (ms)", lambda load: percentile(load.ms(), 0.99), 1),
+        ("mean (ms)", lambda load: statistics.fmean(load.ms()) if load.latencies else None, 1),
+        ("turns / s", lambda load: len(load.latencies) / load.seconds if load.seconds else None, 1),
+        ("policy question p50/p95 (ms)", "policy question", 0),
+        ("eligibility p50/p95 (ms)", "eligibility", 0),
+        ("chit-chat p50/p95 (ms)", "chit-chat", 0),
+    ]
+    for label, value, digits in per_load:
+        cells = []
+        for _, load in columns:
+            if value is None:
+                cells.append(f"{load.errors} / {load.empty_replies}")
+            elif isinstance(value, str):
+                ms = load.ms(value)
+                cells.append(f"{_cell(percentile(ms, 0.5))}/{_cell(percentile(ms, 0.95))}" if ms else "n/a")
+            else:
+                cells.append(_cell(value(load), digits))
+        print(f"{label:<34}" + "".join(f"{cell:>17}" for cell in cells) + f"{'n/a':>17}")
+    per_run: list[tuple[str, Callable[[Run], float | None], int]] = [
+        ("start-up until ready (s)", lambda run: run.start_seconds, 1),
+        ("Rasa server RSS after (MB)", lambda run: run.rasa_rss_mb, 0),
+        ("action server RSS after (MB)", lambda run: run.action_rss_mb, 0),
+        ("full-model training (s)", lambda run: run.training.seconds if run.training else None, 1),
+        ("full-model training peak RSS (MB)", lambda run: run.training.peak_rss_mb if run.training else None, 0),
+    ]
+    for label, value, digits in per_run:
+        cells = [_cell(value(run), digits) if load is run.loads[0] else "" for run, load in columns]
+        print(f"{label:<34}" + "".join(f"{cell:>17}" for cell in cells) + f"{'n/a':>17}")
+    print("With N users sending back to back, mean latency ≈ N / (turns per second): the x1 column is the latency "
+          "of a turn on an idle server, the widest column the capacity and the latency under that queue. "
+          "full-model training: n/a when the model in .rasa/bench/ was up to date.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=8, help="simulated users talking at once")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured time of the N-user pass")
+    parser.add_argument("--single-seconds", type=float, default=20.0,
+                        help="measured time of a one-user pass first (0: none)")
+    parser.add_argument("--warmup-turns", type=int, default=3, help="unmeasured turns per user first")
+    parser.add_argument("--models", nargs="*", choices=sorted(MODELS), default=list(MODELS))
+    parser.add_argument("--seed", type=int, default=2015)
+    args = parser.parse_args(argv)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    phrases = Phrases.load()
+    runs = []
+    for name in args.models:
+        run = Run(name, MODELS[name])
+        if name == "rasa_default":
+            run.training = ensure_rasa_default_model()
+        if not run.model.exists():
+            raise SystemExit(f"no model at {run.model}: run `make train` first")
+        passes = [(1, args.single_seconds)] if args.single_seconds > 0 and args.users != 1 else []
+        passes.append((args.users, args.seconds))
+        print(f"measuring {name} ({run.model.relative_to(PROJECT_DIR)}) ...", flush=True)
+        measure(run, phrases, passes, args.warmup_turns, args.seed)
+        runs.append(run)
+    print_table(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

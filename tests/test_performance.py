@@ -1,0 +1,104 @@
+"""bot.performance: the compiled validator still validates every action-server response, with Rasa's errors."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+
+from bot import performance
+
+VALID = {
+    "events": [{"event": "slot", "name": "topic", "value": "tax_incentives", "timestamp": None}],
+    "responses": [{"text": "出处：三(四)2", "buttons": [{"title": "我符合吗？", "payload": "/check_eligibility"}]}],
+}
+INVALID = [
+    {"events": "not a list"},
+    {"events": [{"name": "topic", "value": 1}]},  # an event without its "event" key
+    {"events": [{"event": "no_such_event"}]},
+    {"responses": ["a string, not an object"]},
+    ["not", "an", "object"],
+]
+
+
+@pytest.fixture
+def patched() -> Any:
+    performance.install()
+    yield
+    performance.uninstall()
+
+
+def rasa_error(response: Any) -> jsonschema.ValidationError:
+    """The error Rasa's own method raises for ``response``."""
+    performance.uninstall()
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        RemoteAction("action_answer", None)._validate_action_result(response)
+    performance.install()
+    return raised.value
+
+
+def test_install_replaces_the_method_once(patched: Any) -> None:
+    assert performance.installed()
+    performance.install()
+    performance.uninstall()
+    assert not performance.installed()
+
+
+def test_a_valid_response_is_accepted(patched: Any) -> None:
+    assert RemoteAction("action_answer", None)._validate_action_result(VALID) is True
+    assert RemoteAction("action_answer", None)._validate_action_result({}) is True
+
+
+@pytest.mark.parametrize("response", INVALID, ids=range(len(INVALID)))
+def test_an_invalid_response_is_rejected_with_rasas_error(patched: Any, response: Any) -> None:
+    expected = rasa_error(response)
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        RemoteAction("action_answer", None)._validate_action_result(response)
+    assert raised.value.message == expected.message
+    assert list(raised.value.path) == list(expected.path)
+    assert "Failed to validate Action server response" in raised.value.message
+
+
+def test_the_schema_is_checked_once_not_per_call(patched: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    action = RemoteAction("action_answer", None)
+    action._validate_action_result(VALID)  # builds the validator
+    checks: list[Any] = []
+    validator_class = type(performance._validator(RemoteAction))
+    monkeypatch.setattr(validator_class, "check_schema", classmethod(lambda cls, schema: checks.append(schema)))
+    for _ in range(3):
+        action._validate_action_result(VALID)
+        with pytest.raises(jsonschema.ValidationError):
+            action._validate_action_result(INVALID[0])
+    assert checks == []
+
+
+def test_a_running_action_still_refuses_an_invalid_server_response(patched: Any) -> None:
+    """Through RemoteAction.run, as the Rasa server calls it: the bad response never becomes events."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    class Endpoint(EndpointConfig):
+        def __init__(self, response: Any) -> None:
+            super().__init__(url="http://127.0.0.1:1/webhook")
+            self.response = response
+
+        async def request(self, *args: Any, **kwargs: Any) -> Any:
+            return self.response
+
+    domain = Domain.empty()
+    tracker = DialogueStateTracker("someone", domain.slots)
+
+    def run(response: Any) -> Any:
+        action = RemoteAction("action_answer", Endpoint(response))
+        return asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker,
+                                      domain))
+
+    assert run({"events": [], "responses": [{"text": "好的"}]})[0].text == "好的"
+    with pytest.raises(jsonschema.ValidationError):
+        run({"events": [{"event": "no_such_event"}], "responses": []})
