@@ -38,6 +38,24 @@ def ensure_sqlite_directory(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def use_sqlite_wal(engine: sa.engine.Engine) -> None:
+    """SQLite in write-ahead-log mode with ``synchronous=NORMAL`` (no-op for other databases).
+
+    Several processes share the file (the Rasa server, the action server, the console): in WAL mode readers never
+    block the writer and a commit costs one append instead of rewriting and syncing the journal. ``NORMAL`` keeps
+    the database consistent after a crash; only the last commits can be lost on a power cut.
+    """
+    if engine.url.get_backend_name() != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def set_pragmas(connection: object, _record: object) -> None:
+        cursor = connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
 @functools.lru_cache(maxsize=4)
 def engine_for(database_url: str) -> sa.engine.Engine:
     """The engine for ``database_url`` (SQLite file under var/ by default, PostgreSQL in production).
@@ -48,5 +66,6 @@ def engine_for(database_url: str) -> sa.engine.Engine:
 
     ensure_sqlite_directory(database_url)
     engine = sa.create_engine(database_url, future=True, pool_pre_ping=True)
+    use_sqlite_wal(engine)
     upgrade_engine(engine)
     return engine

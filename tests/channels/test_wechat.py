@@ -17,9 +17,11 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from bot.channels.wechat import WeChatInput, cdata_safe
-from bot.settings import WeChatSettings
+from bot.settings import WeChatSettings, load_settings
 from bot.storage.channel_state import inbound_messages, undelivered
 from bot.storage.database import engine_for
+from bot.storage.handoffs import hash_sender
+from bot.storage.turns import turns
 from tests.channels.conftest import WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_APP_SECRET, WECHAT_TOKEN
 
 OFFICIAL_ACCOUNT = "gh_chuangye"
@@ -169,6 +171,10 @@ def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -
              if c.get("touser") == openid]
     everything = "\n".join(passive + sends)
     assert everything.count("【农民工返乡创业") == 1  # one turn, one reply (possibly in several parts)
+    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    with engine_for(live_assistant.database_url).connect() as connection:
+        stored = connection.execute(sa.select(turns.c.user_text).where(turns.c.sender_hash == hashed)).scalars()
+        assert list(stored) == ["返乡创业有什么扶持"]  # and one stored turn
 
 
 def test_subscribe_gets_a_welcome_and_an_image_gets_a_please_type(live_assistant) -> None:
