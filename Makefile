@@ -24,7 +24,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find nlu \( -name '*.yml' -o -name
 
 BROWSER ?= /usr/bin/chromium
 
-.PHONY: help browser setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean bench
+.PHONY: help browser setup train run chat test lint validate nlu-eval nlu-compare lock dictionary clean bench run-prod loadtest
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant (chat in this terminal)"
@@ -59,6 +59,22 @@ run: $(MODEL)
 
 chat: $(MODEL)
 	$(PY) -m bot.cli chat
+
+# Production profile: REPLICAS Rasa servers (each with its action server) behind one round-robin address, sharing
+# PostgreSQL (DATABASE_URL) and Redis (REDIS_HOST, REDIS_PORT, REDIS_DB, REDIS_PASSWORD, REDIS_KEY_PREFIX). Unset,
+# they default to the servers on this machine; Ctrl-C stops everything.
+PROD_ENV = DATABASE_URL="$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}" \
+	REDIS_HOST="$${REDIS_HOST:-127.0.0.1}" REDIS_PORT="$${REDIS_PORT:-6379}"
+REPLICAS ?= 2
+run-prod: $(MODEL)
+	$(PROD_ENV) $(PY) -m bot.cli serve-prod --replicas $(REPLICAS)
+
+# Figures, and a failure when a message is lost or stored twice: LOADTEST_USERS simulated users over REST and WeChat
+# for LOADTEST_SECONDS against the production profile (started and stopped by the script), checked in the database.
+LOADTEST_USERS ?= 50
+LOADTEST_SECONDS ?= 60
+loadtest: $(MODEL)
+	$(PROD_ENV) $(PY) bench/loadtest.py --users $(LOADTEST_USERS) --seconds $(LOADTEST_SECONDS) --replicas $(REPLICAS)
 
 test: $(MODEL) validate
 	$(VENV)/bin/ruff check .

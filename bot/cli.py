@@ -191,6 +191,16 @@ def run_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return serve()
 
 
+def run_serve_prod(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from bot.prod import ProdProfileError, serve_prod
+
+    try:
+        return serve_prod(args.replicas, args.port)
+    except ProdProfileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
 class UsageError(ValueError):
     """The command line is incomplete."""
 
@@ -274,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the Rasa server (REST) and the action server on loopback")
     serve.set_defaults(handler=run_serve)
+
+    serve_prod = commands.add_parser(
+        "serve-prod", help="production profile: N Rasa replicas (PostgreSQL + Redis) behind one round-robin address")
+    serve_prod.add_argument("--replicas", type=int, default=2, help="Rasa servers, each with its action server")
+    serve_prod.add_argument("--port", type=int, default=None,
+                            help="the front address's port on 127.0.0.1 (default: RASA_PORT, else 5005)")
+    serve_prod.set_defaults(handler=run_serve_prod)
     return parser
 
 

@@ -35,8 +35,13 @@ def wait_until_up(url: str, timeout_seconds: float) -> bool:
 
 
 def start_servers(model_path: Path, rasa_port: int, action_port: int,
-                  extra_environment: dict[str, str] | None = None) -> list[subprocess.Popen]:
-    """Start the action server and the Rasa server; returns both processes (action server first)."""
+                  extra_environment: dict[str, str] | None = None,
+                  endpoints: str = "endpoints.yml") -> list[subprocess.Popen]:
+    """Start the action server and the Rasa server; returns both processes (action server first).
+
+    ``endpoints`` is the endpoints file, relative to the project directory (``endpoints.prod.yml``: the
+    production profile of ``bot.prod``).
+    """
     environment = {**os.environ, **(extra_environment or {}), "SANIC_HOST": HOST,
                    "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook",
                    # Sanic refuses bodies over 1 MB before any handler runs; the channels allow 64 KB.
@@ -51,7 +56,7 @@ def start_servers(model_path: Path, rasa_port: int, action_port: int,
     )
     rasa = subprocess.Popen(
         [_rasa_executable(), "run", "-m", str(model_path), "-i", HOST, "-p", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", str(credentials)],
+         "--endpoints", endpoints, "--credentials", str(credentials)],
         cwd=PROJECT_DIR, env=environment,
     )
     return [actions, rasa]
