@@ -9,6 +9,10 @@
    ``jsonschema.ValidationError`` (same best match, same message).
 2. Rasa's ``LogisticRegressionClassifier`` keeps its weights column-major once loaded, so scikit-learn no longer
    copies the whole weight matrix on every message (parse about 9 → 5 ms, the same probabilities bit for bit).
+3. ``Event.resolve_by_type`` (called for every stored event each time a tracker is read) walks the whole
+   ``Event`` class tree to find the class of a type name: about 0.14 ms per event, 5–10 ms per turn on a
+   conversation of a few dozen events. The class found for a name is remembered; unknown names still go
+   through Rasa's own lookup (and its error).
 
 Call ``install()`` at start-up, before the model loads, in every process that runs Rasa's dialogue or NLU (the
 Rasa server, the in-process assistant); calling it again does nothing.
@@ -68,6 +72,30 @@ def install() -> None:
         _original = RemoteAction._validate_action_result
         RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     _install_classifier_layout()
+    _install_event_class_lookup()
+
+
+def _install_event_class_lookup() -> None:
+    """Remember ``Event.resolve_by_type``'s answer for each type name it has found."""
+    from rasa.shared.core.events import Event
+
+    lookup = Event.__dict__["resolve_by_type"].__func__
+    if getattr(lookup, "_chuangye_cached", False):
+        return
+    found: dict[str, type] = {}
+
+    @functools.wraps(lookup)
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        known = found.get(type_name)
+        if known is not None:
+            return known
+        resolved = lookup(type_name, default)
+        if resolved is not None and resolved is not default:
+            found[type_name] = resolved
+        return resolved
+
+    resolve_by_type._chuangye_cached = True  # type: ignore[attr-defined]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
 
 
 def _install_classifier_layout() -> None:

@@ -102,3 +102,19 @@ def test_a_running_action_still_refuses_an_invalid_server_response(patched: Any)
     assert run({"events": [], "responses": [{"text": "好的"}]})[0].text == "好的"
     with pytest.raises(jsonschema.ValidationError):
         run({"events": [{"event": "no_such_event"}], "responses": []})
+
+
+def test_event_class_lookup_gives_rasas_answer_for_every_event_type() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    performance.install()
+    for event_class in all_subclasses(Event):
+        if event_class.type_name != "event":
+            assert Event.resolve_by_type(event_class.type_name) in {
+                c for c in all_subclasses(Event) if c.type_name == event_class.type_name}
+    assert Event.resolve_by_type("slot") is Event.resolve_by_type("slot")  # remembered, same class
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "topic", "value": "x"}).as_dict()["value"] == "x"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.runtime import install_rasa_adjustments
 from bot.settings import load_settings
 from bot.storage.availability import StorageUnavailable, failed_in_this_turn, report_storage_failure
-from bot.storage.database import engine_for, ensure_sqlite_directory, use_sqlite_wal
+from bot.storage.database import engine_for, ensure_sqlite_directory, sqlite_engine_options, use_sqlite_wal
 from bot.storage.turns import record_turns, turns_from_events
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         # Rasa's engine without a liveness check: after a database restart, every pooled connection would fail
         # once. The same engine with pool_pre_ping replaces dead connections before they are used.
         self.engine.dispose()
-        self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True, **create_engine_kwargs(self.engine.url))
+        self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True, **create_engine_kwargs(self.engine.url),
+                                       **sqlite_engine_options(self.engine.url))
         use_sqlite_wal(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
         # Saves of one conversation never overlap (Rasa's lock store), so one slot per sender is enough.
