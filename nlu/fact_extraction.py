@@ -51,7 +51,10 @@ _SCHEMA_PATH = DATA_DIR / "facts.yml"
 
 # ---- numbers ------------------------------------------------------------------------------------
 _CN_DIGITS = "零〇一二两俩仨三四五六七八九"
-_NUMBER = rf"(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGITS}十百千万]+(?:点[{_CN_DIGITS}]+)?)"
+# A number starts only where a run of digits starts and is at most 12 digits long: unanchored, the regex engine
+# retried every position of a long digit run (quadratic: 4 000 digits took 4 s on the server's event loop).
+_NUMBER = (rf"(?:(?<![0-9])[0-9]{{1,12}}(?:\.[0-9]{{1,6}})?(?![0-9])"
+           rf"|(?<![{_CN_DIGITS}十百千万])[{_CN_DIGITS}十百千万]{{1,12}}(?:点[{_CN_DIGITS}]{{1,6}})?)")
 _NUMBER_CHARS = f"0-9.{_CN_DIGITS}十百千万"
 _SPOKEN_NUMERALS = str.maketrans({"俩": "两", "仨": "三"})
 _DIGIT_VALUES = {char: index for index, char in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -71,7 +74,7 @@ _GRADUATION_YEAR = re.compile(
 )
 
 # ---- shares -------------------------------------------------------------------------------------
-_PERCENT = re.compile(r"(?P<num>[0-9]+(?:\.[0-9]+)?) ?(?:%|个百分点|个点|percent)")
+_PERCENT = re.compile(r"(?P<num>(?<![0-9])[0-9]{1,12}(?:\.[0-9]{1,6})?) ?(?:%|个百分点|个点|percent)")
 _PER_HUNDRED = re.compile(rf"百分之 ?(?P<num>{_NUMBER})")
 _TENTHS = re.compile(  # 三成 → 30, 三成五 → 35; not 三成立
     r"(?P<tens>[一二两三四五六七八九十]|[1-9]) ?成(?P<units>[一二三四五六七八九]|[1-9])?(?![立功本员长都为绩熟交年人])"

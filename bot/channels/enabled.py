@@ -8,6 +8,7 @@ import yaml
 
 from bot.settings import Settings
 
+REST_CHANNEL = "bot.channels.rest.RestInput"  # Rasa's REST channel with the body checked, same URL
 HEALTH_CHANNEL = "bot.channels.health.HealthInput"  # GET /health (readiness), always on
 CONNECTORS = {
     "wechat": "bot.channels.wechat.WeChatInput",
@@ -29,7 +30,7 @@ def write_credentials(settings: Settings, path: Path) -> list[str]:
     Secrets are not written: each connector reads its own from the environment.
     """
     channels = enabled_channels(settings)
-    credentials: dict[str, dict | None] = {"rest": None, HEALTH_CHANNEL: {}}
+    credentials: dict[str, dict | None] = {REST_CHANNEL: None, HEALTH_CHANNEL: {}}
     credentials.update({CONNECTORS[name]: {} for name in channels})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(credentials, allow_unicode=True), encoding="utf-8")

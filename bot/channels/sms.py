@@ -34,6 +34,7 @@ from bot.channels.base import BadRequest, OnNewMessage, checked_body, clean_text
 from bot.channels.render import render_sms
 from bot.channels.sms_gateways import SmsDeliveryError, SmsGateway, gateway_for
 from bot.settings import Settings, load_settings
+from bot.storage.availability import StorageUnavailable
 from bot.storage.channel_state import (
     claim_message,
     is_sms_opted_out,
@@ -273,6 +274,10 @@ class SmsInput(InputChannel):
         for message in messages:
             try:
                 replies += await self.process(message, on_new_message)
+            except StorageUnavailable as unavailable:  # 503: the gateway delivers the message again later
+                logger.warning("database unavailable: SMS message %s not acknowledged", message.key)
+                return response.json({"ok": False, "replies": replies, "error": unavailable.reason},
+                                     status=unavailable.status)
             except Exception:
                 logger.exception("SMS turn for message %s failed", message.key)
                 return response.json({"ok": False, "replies": replies}, status=500)

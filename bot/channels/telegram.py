@@ -30,6 +30,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.channels.base import BadRequest, OnNewMessage, checked_body, clean_text, run_turn, sender_hash
 from bot.channels.render import TELEGRAM_TEXT_LIMIT, ChannelReply, numbered_menu, split_text, ucs2_length
 from bot.settings import TelegramSettings, load_settings
+from bot.storage.availability import StorageUnavailable
 from bot.storage.channel_state import claim_message, record_undelivered, release_message
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,12 @@ def incoming_message(update: Update) -> Incoming | None:
     if message.effective_attachment is not None:
         return Incoming(update.update_id, message.chat.id, None)
     return None
+
+
+def well_typed(incoming: Incoming) -> bool:
+    """The fields the assistant reads have the types the Bot API gives them (PTB's de_json does not check)."""
+    return (type(incoming.chat_id) is int and (incoming.text is None or isinstance(incoming.text, str))
+            and (incoming.callback_query_id is None or isinstance(incoming.callback_query_id, str)))
 
 
 def turn_text(incoming: Incoming) -> str | None:
@@ -229,7 +236,11 @@ class TelegramInput(InputChannel):
                 update = self._parse(checked_body(request))
             except BadRequest as refused:
                 return refused.response()
-            return await self._handle(update, on_new_message)
+            try:
+                return await self._handle(update, on_new_message)
+            except StorageUnavailable as unavailable:  # 503: Telegram delivers the update again later
+                logger.warning("database unavailable: Telegram update %s not acknowledged", update.update_id)
+                return unavailable.response()
 
         @telegram_webhook.listener("before_server_stop")
         async def finish(*_: Any) -> None:
@@ -246,16 +257,22 @@ class TelegramInput(InputChannel):
             raise BadRequest(403, "forbidden")
 
     def _parse(self, body: bytes) -> Update:
+        """The update; BadRequest(400) for what the Bot API does not send (checked before anything is stored:
+        a 500 would make Telegram resend a poisoned update for a day)."""
         try:
             data = json.loads(body)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested deeper than the parser's stack
             raise BadRequest(400, "malformed JSON") from error
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             raise BadRequest(400, "not a Telegram update")
         try:
-            return Update.de_json(data, self.bot)
+            update = Update.de_json(data, self.bot)
+            incoming = incoming_message(update)  # a message without a chat fails here (AttributeError)
         except Exception as error:  # PTB raises whatever the malformed field causes (KeyError, TypeError…)
             raise BadRequest(400, "not a Telegram update") from error
+        if incoming is not None and not well_typed(incoming):
+            raise BadRequest(400, "not a Telegram update")
+        return update
 
     async def _handle(self, update: Update, on_new_message: OnNewMessage) -> HTTPResponse:
         incoming = incoming_message(update)

@@ -90,6 +90,24 @@ def message_key(message: Any) -> str:
     return f"{message.source}:{int(message.create_time.timestamp())}"
 
 
+def read_message(xml: str) -> tuple[Any, str]:
+    """The parsed message and its dedupe key; BadRequest(400) for anything WeChat does not send.
+
+    wechatpy converts fields (MsgId, CreateTime) only when they are read and does not check the others, so
+    the key is computed here and the fields a turn reads are checked before anything is stored.
+    """
+    try:
+        message = parse_message(xml)  # None for an empty body
+        key = message_key(message)
+    except Exception as error:  # expat, xmltodict, KeyError, ValueError (MsgId "abc"), AttributeError (None)
+        raise BadRequest(400, "malformed XML") from error
+    if not isinstance(message.source, str) or not message.source.strip():
+        raise BadRequest(400, "message without a sender (FromUserName)")
+    if message.type == "text" and not isinstance(message.content, (str, type(None))):
+        raise BadRequest(400, "text message whose Content is not text")
+    return message, key
+
+
 class WeChatInput(InputChannel):
     """Served at /webhooks/wechat/webhook; credentials come from the environment (WECHAT_*)."""
 
@@ -139,12 +157,8 @@ class WeChatInput(InputChannel):
         verify_request(self.settings, args)
         xml = self._decrypt(body, args)
         reject_xml_doctype(xml.encode())
-        try:
-            message = parse_message(xml)
-        except Exception as error:  # wechatpy raises expat/xmltodict/KeyError for malformed XML
-            raise BadRequest(400, "malformed XML") from error
+        message, key = read_message(xml)
         database_url = load_settings().database_url
-        key = message_key(message)
         if not claim_message(database_url, "wechat", key):
             return response.text("success")  # a retry of a message already being (or been) answered
         try:
@@ -173,7 +187,10 @@ class WeChatInput(InputChannel):
 
     def _decrypt(self, body: bytes, args: dict[str, str]) -> str:
         if args.get("encrypt_type") != "aes":
-            return body.decode("utf-8", errors="replace")
+            try:
+                return body.decode("utf-8")  # WeChat sends UTF-8 only: other bytes are forged or corrupt
+            except UnicodeDecodeError:
+                raise BadRequest(400, "the body is not UTF-8") from None
         if self.crypto is None:
             raise BadRequest(400, "encrypted message but no WECHAT_AES_KEY configured")
         reject_xml_doctype(body)

@@ -7,6 +7,9 @@ import sqlalchemy as sa
 from bot.storage.database import metadata
 
 ROLES = ("reviewer", "admin")
+# Row ids are sa.Integer: 32-bit in PostgreSQL. A larger id in a URL or a query names no row (and would make
+# the database driver fail: SQLite raises OverflowError past 64 bits, PostgreSQL "integer out of range").
+MAX_ROW_ID = 2**31 - 1
 
 staff = sa.Table(
     "staff",

@@ -12,6 +12,9 @@ import sqlalchemy as sa
 
 KINDS = ("answer", "eligibility", "clarify", "out_of_scope", "chitchat", "handoff", "unavailable")
 REVIEW_STATUSES = ("unreviewed", "reviewed")
+# Dates far outside the log but safe to shift by a time zone and a day (0001-01-01 and 9999-12-31 overflow).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(9998, 12, 31)
 
 
 class FilterError(ValueError):
@@ -42,7 +45,7 @@ class TurnFilter:
         def date(name: str) -> dt.date | None:
             value = text(name, 10)
             try:
-                return dt.date.fromisoformat(value) if value else None
+                return checked_date(dt.date.fromisoformat(value)) if value else None
             except ValueError:
                 raise FilterError(f"{name}: expected YYYY-MM-DD") from None
 
@@ -109,6 +112,13 @@ class TurnFilter:
         if self.review_status:
             conditions.append(turns.c.review_status == self.review_status)
         return conditions
+
+
+def checked_date(day: dt.date) -> dt.date:
+    """``day`` if it lies between EARLIEST_DATE and LATEST_DATE, else FilterError."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise FilterError(f"{day.isoformat()}: expected a date between {EARLIEST_DATE} and {LATEST_DATE}")
+    return day
 
 
 def local_midnight_utc(day: dt.date, timezone: dt.timezone) -> dt.datetime:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from bot.console.schema import MAX_ROW_ID
 from bot.console.times import as_utc, utc_now
 from bot.console.turn_filters import TurnFilter
 from bot.storage.database import engine_for
@@ -34,9 +35,13 @@ class Cursor:
     @classmethod
     def parse(cls, text: str) -> Cursor:
         micros, separator, turn_id = text.partition("-")
-        if not (separator and micros.isdigit() and turn_id.isdigit()) or len(text) > 40:
+        if not (separator and micros.isascii() and micros.isdigit() and turn_id.isascii() and turn_id.isdigit()
+                and len(text) <= 40 and int(turn_id) <= MAX_ROW_ID):  # isdigit alone accepts "²"
             raise CursorError(f"bad cursor {text!r}")
-        return cls(_EPOCH + int(micros) * _MICROSECOND, int(turn_id))
+        try:
+            return cls(_EPOCH + int(micros) * _MICROSECOND, int(turn_id))
+        except OverflowError:  # beyond datetime's year 9999
+            raise CursorError(f"bad cursor {text!r}") from None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ saved all the same.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from collections.abc import Iterator, Sequence
@@ -79,6 +80,20 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
             logger.exception("could not bring the project tables up to date; turns are not logged until it works")
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's session scope, without its ``sys.exit`` on any ``ValueError``.
+
+        Rasa reads every ValueError inside a session as "the PostgreSQL schema is missing" and exits the server;
+        a sender id with a lone surrogate or a NUL byte raises one, so one bad request would stop the assistant.
+        Here the error goes to the caller (the request fails, the server stays up).
+        """
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``)."""

@@ -140,3 +140,15 @@ def test_endpoints_yml_configures_it_with_database_url_from_the_environment(
     created = TrackerStore.create(config, domain)
     assert isinstance(created, ReviewedSQLTrackerStore)
     assert created.database_url == sqlite_url and Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_value_error_inside_the_store_fails_the_call_without_stopping_the_server(
+        store: ReviewedSQLTrackerStore) -> None:
+    """Rasa's own session scope calls sys.exit on any ValueError (it assumes a missing schema)."""
+    with pytest.raises(ValueError, match="bad sender"), store.session_scope():
+        raise ValueError("bad sender")
+    assert retrieve_or_none(store, "nobody-yet") is None  # the store still works afterwards
+
+
+def retrieve_or_none(store: TrackerStore, sender: str) -> DialogueStateTracker | None:
+    return asyncio.run(store.retrieve(sender))

@@ -10,7 +10,7 @@ from bot.console import audit
 from bot.console.accounts import AccountError, create_staff, list_staff, set_disabled
 from bot.console.schema import ROLES
 from bot.console.texts import texts
-from bot.console.web.responses import config_of, page, problem, see_other
+from bot.console.web.responses import config_of, is_row_id, page, problem, see_other
 from bot.console.web.threads import in_thread
 
 blueprint = Blueprint("admin")
@@ -46,6 +46,8 @@ async def staff_add(request: Request) -> HTTPResponse:
 @blueprint.post("/admin/staff/<staff_id:int>/disabled")
 async def staff_disable(request: Request, staff_id: int) -> HTTPResponse:
     config = config_of(request)
+    if not is_row_id(staff_id):
+        return problem(request, 404)
     disabled = request.form.get("disabled") == "1"
     try:
         member = await in_thread(set_disabled, config.database_url, staff_id, disabled)
@@ -62,7 +64,7 @@ async def staff_disable(request: Request, staff_id: int) -> HTTPResponse:
 async def audit_view(request: Request) -> HTTPResponse:
     config = config_of(request)
     before = request.args.get("before") or ""
-    if before and not before.isdigit():
+    if before and not is_row_id(before):
         return problem(request, 400)
     staff_name = (request.args.get("staff") or "").strip()[:64] or None
     action = (request.args.get("action") or "").strip()[:32] or None

@@ -21,6 +21,7 @@ from bot.console.web import (
 )
 from bot.console.web.auth import authenticate
 from bot.console.web.responses import problem
+from bot.http_framing import install_framing_guard
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -61,6 +62,7 @@ def create_app(config: ConsoleConfig, name: str = "chuangye_console") -> Sanic:
     if config.proxies_count:
         app.config.PROXIES_COUNT = config.proxies_count
     app.ctx.config = config
+    install_framing_guard(app)  # Sanic 21.12 spins forever on "Content-Length: -5"
     app.register_middleware(authenticate, "request")
     app.register_middleware(_security_headers, "response")
     app.error_handler.add(Exception, _error)

@@ -22,7 +22,7 @@ from bot.console.turn_queries import (
     transcript,
 )
 from bot.console.vocabulary import intent_groups, known_intents, known_topics, topic_titles
-from bot.console.web.responses import config_of, page, problem, see_other
+from bot.console.web.responses import config_of, is_row_id, page, problem, see_other
 from bot.console.web.threads import in_thread
 
 blueprint = Blueprint("conversations")
@@ -69,10 +69,12 @@ async def _transcript_page(request: Request, sender_hash: str, limit: int) -> in
     """The page asked for: ``page=N``, or the one holding ``turn=ID`` (links from the list use it)."""
     turn = request.args.get("turn") or ""
     if turn.isdigit():
+        if not is_row_id(turn):
+            raise ValueError(f"bad turn {turn!r}")
         before = await in_thread(position_in_conversation, config_of(request).database_url, sender_hash, int(turn))
         return 1 if before is None else before // limit + 1
     number = request.args.get("page") or "1"
-    if not number.isdigit() or int(number) < 1:
+    if not is_row_id(number):  # there are no more pages than turns
         raise ValueError(f"bad page {number!r}")
     return int(number)
 
@@ -101,6 +103,8 @@ async def conversation(request: Request, sender_hash: str) -> HTTPResponse:
 @blueprint.post("/turns/<turn_id:int>/correction")
 async def correct(request: Request, turn_id: int) -> HTTPResponse:
     config = config_of(request)
+    if not is_row_id(turn_id):
+        return problem(request, 404)
     intent = (request.form.get("intent") or "").strip() or None
     topic = (request.form.get("topic") or "").strip() or None
     if (intent is not None and intent not in known_intents()) or (

@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse
 from bot.console import charts
 from bot.console.dashboard import build, rate
 from bot.console.texts import label, texts
+from bot.console.turn_filters import checked_date
 from bot.console.web.responses import config_of, page, problem
 from bot.console.web.threads import in_thread
 
@@ -20,9 +21,9 @@ MAX_DAYS = 366
 
 
 def _day_range(request: Request, today: dt.date) -> tuple[dt.date, dt.date]:
-    last = dt.date.fromisoformat(request.args.get("date_to") or today.isoformat())
-    first = dt.date.fromisoformat(request.args.get("date_from")
-                                  or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    last = checked_date(dt.date.fromisoformat(request.args.get("date_to") or today.isoformat()))
+    first = checked_date(dt.date.fromisoformat(request.args.get("date_from")
+                                               or (last - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()))
     if first > last or (last - first).days >= MAX_DAYS:
         raise ValueError("bad day range")
     return first, last

@@ -9,7 +9,7 @@ from sanic.response import HTTPResponse
 from bot.console import audit
 from bot.console.handoff_queue import STATUSES, TRANSITIONS, TransitionError, change_status, queue
 from bot.console.vocabulary import topic_titles
-from bot.console.web.responses import config_of, page, problem, see_other
+from bot.console.web.responses import config_of, is_row_id, page, problem, see_other
 from bot.console.web.threads import in_thread
 
 blueprint = Blueprint("handoffs")
@@ -28,6 +28,8 @@ async def handoff_queue(request: Request) -> HTTPResponse:
 @blueprint.post("/handoffs/<request_id:int>/status")
 async def handoff_status(request: Request, request_id: int) -> HTTPResponse:
     config = config_of(request)
+    if not is_row_id(request_id):
+        return problem(request, 404)
     expected, new = request.form.get("from") or "", request.form.get("status") or ""
     if expected not in STATUSES or new not in STATUSES:
         return problem(request, 400)

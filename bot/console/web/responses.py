@@ -11,10 +11,20 @@ from sanic.response import HTTPResponse
 
 from bot.console.config import ConsoleConfig
 from bot.console.rendering import render
+from bot.console.schema import MAX_ROW_ID
 from bot.console.texts import texts
 
 ERROR_KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
               429: "rate_limited", 500: "server_error"}
+
+
+def is_row_id(value: int | str) -> bool:
+    """A possible row id (1 … MAX_ROW_ID), or ASCII digits naming one (``str.isdigit`` alone accepts "²")."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            return False
+        value = int(value)
+    return 1 <= value <= MAX_ROW_ID
 
 
 def config_of(request: Request) -> ConsoleConfig:
