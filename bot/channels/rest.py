@@ -30,6 +30,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import MAX_BODY_BYTES
 from bot.http_framing import install_framing_guard
+from bot.storage.availability import begin_watch
 
 MAX_MESSAGE_CHARS = 2000  # a question, even one pasted from a document; the NLU cost grows with the length
 MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keeps sender_id in a VARCHAR(255)
@@ -136,6 +137,16 @@ class RestInput(RasaRestInput):
             except RestRequestError as refused:
                 return refused.response()
             request.parsed_json = payload  # what Rasa's handler reads as request.json
+            request.ctx.storage_watch = begin_watch()  # the handler runs in this task: it sees the watch
+            return None
+
+        @webhook.middleware("response")
+        async def refuse_unstored(request: Request, _: HTTPResponse) -> HTTPResponse | None:
+            """Rasa's handler answers 200 even when the turn could not be stored: answer 503 instead."""
+            watch = getattr(request.ctx, "storage_watch", None)
+            if watch is not None and watch.errors:
+                return response.json({"error": "storage_unavailable",
+                                      "message": "the message was not stored; send it again later"}, status=503)
             return None
 
         # Registered on the blueprint, the guard checks every request the Rasa server reads (all channels).

@@ -58,6 +58,13 @@ def watch_storage() -> Iterator[StorageWatch]:
         _current_watch.reset(token)
 
 
+def begin_watch() -> StorageWatch:
+    """Watch the rest of the current task (e.g. one HTTP request's handling); for code that has no ``with``."""
+    watch = StorageWatch()
+    _current_watch.set(watch)
+    return watch
+
+
 def report_storage_failure(error: BaseException) -> None:
     """Called by the tracker store when a read or write fails; a no-op outside ``watch_storage``."""
     watch = _current_watch.get()

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import time
+import urllib.error
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -93,6 +94,14 @@ def send_sms(servers: Servers, phone: str, text: str, message_id: str) -> tuple[
     return post_json(f"{servers.base_url}/webhooks/sms/webhook", body, signed_headers(body))
 
 
+def rest_status_of(servers: Servers, sender: str, text: str) -> int:
+    try:
+        servers.say(sender, text)
+    except urllib.error.HTTPError as error:
+        return error.code
+    return 200
+
+
 def until_accepted(send: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
     """Deliver again the way a platform does after an error status, until it is accepted."""
     for _ in range(RETRIES):
@@ -125,6 +134,7 @@ def test_database_outage_refuses_messages_and_loses_none(servers: Servers,
         health_seconds = time.monotonic() - started
         wechat_status, _ = send_wechat(servers, openid, "返乡创业有什么扶持", wechat_id)
         sms_status, _ = send_sms(servers, phone, "大学生创业有社保补贴吗", sms_id)
+        rest_status = rest_status_of(servers, "outage-rest-user", "科研人员离岗创业有什么政策")
     finally:
         forwarder.up()
     print(f"\n/health during the outage: {status} {report} in {health_seconds:.2f} s; "
@@ -132,6 +142,7 @@ def test_database_outage_refuses_messages_and_loses_none(servers: Servers,
     assert (status, report["status"]) == (503, "not ready")
     assert report["checks"]["database"] != "ok" and report["checks"]["model"] == "ok"
     assert wechat_status == 503 and sms_status == 503  # both platforms deliver the message again later
+    assert rest_status == 503  # not Rasa's "200 and an empty list" for a message that was not stored
 
     wait_until_ready(servers)
     wechat_status, wechat_reply = until_accepted(lambda: send_wechat(servers, openid, "返乡创业有什么扶持", wechat_id))
