@@ -3,8 +3,9 @@
 Rasa 3.6 waits up to 300 s for the action server, and when the call fails it logs the error and carries on
 without a reply: the user hears nothing. ``install()`` bounds each call to ``ACTION_TIMEOUT_SECONDS`` (4 s by
 default, so WeChat's 5 s passive-reply window still holds) and, when the server cannot be reached, times out or
-answers with an error, returns the domain's ``utter_temporarily_unavailable`` instead. That reply carries
-``kind: unavailable``, so the stored turn is flagged for review. The next message calls the server again.
+answers with an error, returns a short "temporarily unavailable, send it again" reply instead (wording in
+``bot/channels/messages.yml``). It carries ``kind: unavailable``, so the stored turn is flagged for review. The
+next message calls the server again.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import logging
 from typing import Any
 
 logger = logging.getLogger(__name__)
-
-UNAVAILABLE_RESPONSE = "utter_temporarily_unavailable"
 
 _original_run: Any = None
 
@@ -36,14 +35,17 @@ async def run_with_deadline(self: Any, output_channel: Any, nlg: Any, tracker: A
         logger.error("action server did not answer %s within %.1f s", self.name(), timeout)
     except RasaException as error:  # connection refused, 5xx, no endpoint
         logger.error("action server failed on %s: %s", self.name(), error)
-    return await unavailable_events(nlg, tracker, output_channel)
+    return unavailable_events()
 
 
-async def unavailable_events(nlg: Any, tracker: Any, output_channel: Any) -> list[Any]:
-    from rasa.core.actions.action import create_bot_utterance
+def unavailable_events() -> list[Any]:
+    """The reply, as the bot message an action would have returned (text + the machine-readable payload)."""
+    from rasa.shared.core.events import BotUttered
 
-    message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
-    return [create_bot_utterance(message)] if message else []
+    from bot.channels.base import channel_messages
+
+    text = channel_messages()["temporarily_unavailable"]
+    return [BotUttered(text=text, data={"custom": {"kind": "unavailable"}})]
 
 
 def install() -> None:

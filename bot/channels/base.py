@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic.request import Request
 
@@ -19,8 +22,15 @@ from bot.storage.handoffs import hash_sender
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+MESSAGES_PATH = Path(__file__).with_name("messages.yml")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+@functools.lru_cache(maxsize=1)
+def channel_messages() -> dict[str, str]:
+    """Wording sent without the actions (welcome, text only, temporarily unavailable): messages.yml."""
+    return yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
 
 
 def checked_body(request: Request) -> bytes:

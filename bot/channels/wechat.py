@@ -12,10 +12,8 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -26,7 +24,15 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from bot.channels.base import BadRequest, OnNewMessage, checked_body, reject_xml_doctype, run_turn, sender_hash
+from bot.channels.base import (
+    BadRequest,
+    OnNewMessage,
+    channel_messages,
+    checked_body,
+    reject_xml_doctype,
+    run_turn,
+    sender_hash,
+)
 from bot.channels.render import render_wechat
 from bot.settings import WeChatSettings, load_settings
 from bot.storage.channel_state import claim_message, record_undelivered, release_message
@@ -36,13 +42,7 @@ logger = logging.getLogger(__name__)
 PASSIVE_REPLY_SECONDS = 4.0  # WeChat gives up after 5 s
 TIMESTAMP_WINDOW_SECONDS = 300  # older or future-dated requests are replays
 SEND_TIMEOUT_SECONDS = 10.0
-MESSAGES_PATH = Path(__file__).with_name("messages.yml")
 NON_TEXT_TYPES = {"image", "voice", "video", "shortvideo", "location", "link", "file"}
-
-
-@functools.lru_cache(maxsize=1)
-def channel_messages() -> dict[str, str]:
-    return yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
 
 
 class ApiClient(WeChatClient):
