@@ -22,6 +22,9 @@ from bot.storage.handoffs import hash_sender
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+# Longest message run as a turn (a question, even one pasted from a document): the NLU cost grows with the length,
+# and a 64 KB message would hold the server for seconds. Longer ones get a "please split it" reply instead.
+MAX_MESSAGE_CHARS = 2000
 MESSAGES_PATH = Path(__file__).with_name("messages.yml")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -65,11 +68,14 @@ async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, t
                    metadata: dict[str, Any] | None = None) -> ChannelReply:
     """One user turn through the assistant; a bare number picks the button it names in the last menu.
 
+    A message over ``MAX_MESSAGE_CHARS`` is not run: the reply asks for it in shorter parts.
     Raises ``StorageUnavailable`` (a 503 ``BadRequest``) when the database is down: nothing is acknowledged.
     """
+    text = clean_text(text)
+    if len(text) > MAX_MESSAGE_CHARS:
+        return ChannelReply(texts=[channel_messages()["too_long"].format(limit=MAX_MESSAGE_CHARS)])
     database_url = load_settings().database_url
     hashed = sender_hash(sender_id)
-    text = clean_text(text)
     text = menu_choice(database_url, channel, hashed, text) or text
     collector = CollectingOutputChannel()
     with watch_storage() as storage:

@@ -28,11 +28,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import MAX_BODY_BYTES
+from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS
 from bot.http_framing import install_framing_guard
 from bot.storage.availability import begin_watch
 
-MAX_MESSAGE_CHARS = 2000  # a question, even one pasted from a document; the NLU cost grows with the length
 MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keeps sender_id in a VARCHAR(255)
 MAX_INPUT_CHANNEL_CHARS = 64
 MAX_METADATA_DEPTH = 32  # deeper metadata fails when the tracker is copied or serialised (RecursionError)

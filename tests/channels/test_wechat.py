@@ -16,6 +16,7 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from bot.channels.base import MAX_MESSAGE_CHARS
 from bot.channels.wechat import WeChatInput, cdata_safe
 from bot.settings import WeChatSettings, load_settings
 from bot.storage.channel_state import inbound_messages, undelivered
@@ -211,3 +212,22 @@ def test_undeliverable_message_is_recorded_not_retried(live_assistant) -> None:
     assert len(live_assistant.wechat_api.api.calls_to("/message/custom/send")) == before + 1
     rows = undelivered(live_assistant.database_url, "wechat")
     assert any("45015" in row["error"] and row["text"] == "第一段" for row in rows)
+
+
+def test_an_overlong_message_is_answered_with_a_request_to_split_it_and_not_run(live_assistant) -> None:
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    long_question = "大学生创业有社保补贴吗" * 200  # 2 200 characters, under the 64 KB body limit
+    status, body = post(live_assistant.webhook("wechat"), signed_query(), text_xml(openid, long_question).encode())
+    assert status == 200 and "消息太长" in xmltodict.parse(body)["xml"]["Content"]
+    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    with engine_for(live_assistant.database_url).connect() as connection:
+        stored = connection.execute(sa.select(turns.c.id).where(turns.c.sender_hash == hashed)).all()
+    assert stored == []  # no turn ran
+
+
+def test_a_message_at_the_limit_is_still_answered(live_assistant) -> None:
+    question = "大学生创业有社保补贴吗？"
+    text = question + "。" * (MAX_MESSAGE_CHARS - len(question))
+    status, body = post(live_assistant.webhook("wechat"), signed_query(),
+                        text_xml(f"o-{uuid.uuid4().hex[:12]}", text).encode())
+    assert status == 200 and "消息太长" not in body.decode()
