@@ -121,22 +121,28 @@ class Run:
     message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(random.randrange(10**15, 10**16)))
 
 
-async def rest_turn(run: Run, sender: str, text: str) -> Turn:
-    turn = Turn("rest", sender, text)
-    started = time.perf_counter()
+async def post(run: Run, turn: Turn, url: str, **request: Any) -> bytes | None:
+    """POST one message; the response body when acknowledged (2xx), else None with ``turn.error`` set."""
     try:
-        async with run.session.post(f"{run.front}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": text}) as answer:
+        async with run.session.post(url, **request) as answer:
             body = await answer.read()
             turn.acknowledged = 200 <= answer.status < 300
             if not turn.acknowledged:
                 turn.error = f"HTTP {answer.status}"
-                return turn
+                return None
+            return body
     except asyncio.TimeoutError:
         turn.error = "timeout"
-        return turn
     except aiohttp.ClientError as error:
         turn.error = f"connection: {error.__class__.__name__}"
+    return None
+
+
+async def rest_turn(run: Run, sender: str, text: str) -> Turn:
+    turn = Turn("rest", sender, text)
+    started = time.perf_counter()
+    body = await post(run, turn, f"{run.front}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    if body is None:
         return turn
     turn.latency = time.perf_counter() - started
     messages = json.loads(body) if body else []
@@ -152,20 +158,9 @@ async def wechat_turn(run: Run, openid: str, text: str) -> Turn:
     turn = Turn("wechat", openid, text)
     already_sent = len(run.wechat.sent[openid])
     started = time.perf_counter()
-    try:
-        async with run.session.post(f"{run.front}/webhooks/wechat/webhook", params=signed_query(),
-                                    data=text_message_xml(openid, text, next(run.message_ids)),
-                                    headers={"Content-Type": "text/xml"}) as answer:
-            body = await answer.read()
-            turn.acknowledged = 200 <= answer.status < 300
-            if not turn.acknowledged:
-                turn.error = f"HTTP {answer.status}"
-                return turn
-    except asyncio.TimeoutError:
-        turn.error = "timeout"
-        return turn
-    except aiohttp.ClientError as error:
-        turn.error = f"connection: {error.__class__.__name__}"
+    body = await post(run, turn, f"{run.front}/webhooks/wechat/webhook", params=signed_query(),
+                      data=text_message_xml(openid, text, next(run.message_ids)), headers={"Content-Type": "text/xml"})
+    if body is None:
         return turn
     if body.strip() and body.strip() != b"success":
         turn.reply = ElementTree.fromstring(body).findtext("Content") or ""

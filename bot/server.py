@@ -34,6 +34,14 @@ def wait_until_up(url: str, timeout_seconds: float) -> bool:
     return False
 
 
+def server_environment(action_port: int, extra_environment: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of both servers: loopback, the action server's URL, Sanic's body limit."""
+    return {**os.environ, **(extra_environment or {}), "SANIC_HOST": HOST,
+            "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook",
+            # Sanic refuses bodies over 1 MB before any handler runs; the channels allow 64 KB.
+            "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
+
+
 def start_servers(model_path: Path, rasa_port: int, action_port: int,
                   extra_environment: dict[str, str] | None = None,
                   endpoints: str = "endpoints.yml") -> list[subprocess.Popen]:
@@ -42,10 +50,7 @@ def start_servers(model_path: Path, rasa_port: int, action_port: int,
     ``endpoints`` is the endpoints file, relative to the project directory (``endpoints.prod.yml``: the
     production profile of ``bot.prod``).
     """
-    environment = {**os.environ, **(extra_environment or {}), "SANIC_HOST": HOST,
-                   "ACTION_SERVER_URL": f"http://{HOST}:{action_port}/webhook",
-                   # Sanic refuses bodies over 1 MB before any handler runs; the channels allow 64 KB.
-                   "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
+    environment = server_environment(action_port, extra_environment)
     with _patched_environment(extra_environment or {}):
         credentials = PROJECT_DIR / "var" / f"credentials.{rasa_port}.yml"
         channels = write_credentials(load_settings(), credentials)

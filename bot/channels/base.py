@@ -64,6 +64,13 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+def too_long_reply(text: str) -> ChannelReply | None:
+    """The "please split it" reply for a message over MAX_MESSAGE_CHARS (not run as a turn); None otherwise."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return None
+    return ChannelReply(texts=[channel_messages()["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+
+
 async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, text: str,
                    metadata: dict[str, Any] | None = None) -> ChannelReply:
     """One user turn through the assistant; a bare number picks the button it names in the last menu.
@@ -72,8 +79,9 @@ async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, t
     Raises ``StorageUnavailable`` (a 503 ``BadRequest``) when the database is down: nothing is acknowledged.
     """
     text = clean_text(text)
-    if len(text) > MAX_MESSAGE_CHARS:
-        return ChannelReply(texts=[channel_messages()["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+    refused = too_long_reply(text)
+    if refused is not None:
+        return refused
     database_url = load_settings().database_url
     hashed = sender_hash(sender_id)
     text = menu_choice(database_url, channel, hashed, text) or text

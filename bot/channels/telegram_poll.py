@@ -24,7 +24,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 
 from bot.assistant import Assistant
-from bot.channels.base import MAX_MESSAGE_CHARS, channel_messages, sender_hash
+from bot.channels.base import sender_hash, too_long_reply
 from bot.channels.render import ChannelReply
 from bot.channels.telegram import (
     CHANNEL,
@@ -124,8 +124,9 @@ class Poller:
         text = turn_text(incoming)
         if text is None:
             return ChannelReply(texts=[NON_TEXT_REPLY])
-        if len(text) > MAX_MESSAGE_CHARS:  # as run_turn on the webhook: not run, asked for in shorter parts
-            return ChannelReply(texts=[channel_messages()["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+        refused = too_long_reply(text)  # as run_turn on the webhook: not run, asked for in shorter parts
+        if refused is not None:
+            return refused
         sender = str(incoming.chat_id)
         hashed = sender_hash(sender)
         text = menu_choice(self.database_url, CHANNEL, hashed, text) or text

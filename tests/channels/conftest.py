@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,9 +82,10 @@ class LiveAssistant:
         return f"{self.base_url}/webhooks/{channel}/webhook"
 
 
-@pytest.fixture(scope="session")
-def live_assistant(database_url: str) -> Iterator[LiveAssistant]:
-    """Rasa server + action server with the WeChat, Telegram and SMS channels on, against loopback fakes."""
+@contextlib.contextmanager
+def live_channels(database_url: str) -> Iterator[tuple[int, list[subprocess.Popen], RecordingAPI, WeChatAPI]]:
+    """Rasa server + action server with every channel on (test credentials), against loopback platform fakes:
+    (Rasa port, processes with the action server first, the Telegram fake, the WeChat fake)."""
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
     telegram_api = RecordingAPI(telegram_responder).start()
@@ -101,8 +104,15 @@ def live_assistant(database_url: str) -> Iterator[LiveAssistant]:
     try:
         assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
         assert wait_until_up(f"http://{HOST}:{action_port}/health", timeout_seconds=60), "actions did not start"
-        yield LiveAssistant(f"http://{HOST}:{rasa_port}", database_url, telegram_api, wechat_api)
+        yield rasa_port, processes, telegram_api, wechat_api
     finally:
         stop_servers(processes)
         telegram_api.stop()
         wechat_api.api.stop()
+
+
+@pytest.fixture(scope="session")
+def live_assistant(database_url: str) -> Iterator[LiveAssistant]:
+    """The live assistant on the test session's database."""
+    with live_channels(database_url) as (rasa_port, _, telegram_api, wechat_api):
+        yield LiveAssistant(f"http://{HOST}:{rasa_port}", database_url, telegram_api, wechat_api)

@@ -5,6 +5,7 @@ Every test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -58,6 +59,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running_console(database_url: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """``python -m bot.console`` on a free loopback port, answering /healthz: (port, process)."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "bot.console", "--host", HOST, "--port", str(port)],
+                               cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL)
+    try:
+        _wait_until_up(f"http://{HOST}:{port}/healthz", process, seconds=60)
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -102,20 +122,8 @@ def console(request: pytest.FixtureRequest) -> Iterator[Console]:
     database_url = request.getfixturevalue(f"{request.param}_console_url")
     create_staff(database_url, ADMIN[0], "admin", ADMIN[1])
     create_staff(database_url, REVIEWER[0], "reviewer", REVIEWER[1])
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.console", "--host", HOST, "--port", str(port)],
-                               cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL)
-    try:
-        _wait_until_up(f"http://{HOST}:{port}/healthz", process, seconds=60)
+    with running_console(database_url) as (port, _):
         yield Console(f"http://{HOST}:{port}", database_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -10,12 +10,8 @@
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,22 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.console.accounts import create_staff
-from bot.server import HOST, start_servers, stop_servers, wait_until_up
-from tests.channels.conftest import (
-    SMS_WEBHOOK_SECRET,
-    TELEGRAM_BOT_TOKEN,
-    TELEGRAM_WEBHOOK_SECRET,
-    TWILIO_AUTH_TOKEN,
-    WECHAT_AES_KEY,
-    WECHAT_APP_ID,
-    WECHAT_APP_SECRET,
-    WECHAT_TOKEN,
-    WeChatAPI,
-    free_port,
-    telegram_responder,
-)
-from tests.channels.fakes import RecordingAPI
-from tests.conftest import MODEL_PATH, PROJECT_DIR
+from bot.server import HOST
+from tests.channels.conftest import live_channels
+from tests.console.conftest import running_console
 
 CONSOLE_ADMIN = ("garbage-admin", "garbage-admin-password-1")
 
@@ -141,30 +124,9 @@ class GarbageServer:
 @pytest.fixture(scope="session")
 def garbage_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GarbageServer]:
     """The assistant with every channel on, REST checked by bot.channels.rest, on its own SQLite database."""
-    if not MODEL_PATH.exists():
-        pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
     database_url = f"sqlite:///{tmp_path_factory.mktemp('garbage') / 'garbage.db'}"
-    telegram_api = RecordingAPI(telegram_responder).start()
-    wechat_api = WeChatAPI()
-    wechat_api.api.start()
-    rasa_port, action_port = free_port(), free_port()
-    environment = {
-        "DATABASE_URL": database_url,
-        "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID, "WECHAT_APP_SECRET": WECHAT_APP_SECRET,
-        "WECHAT_AES_KEY": WECHAT_AES_KEY, "WECHAT_API_BASE_URL": f"{wechat_api.api.url}/cgi-bin/",
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_WEBHOOK_SECRET,
-        "TELEGRAM_API_BASE_URL": f"{telegram_api.url}/bot",
-        "SMS_WEBHOOK_SECRET": SMS_WEBHOOK_SECRET, "SMS_GATEWAY": "log", "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-    }
-    processes = start_servers(MODEL_PATH, rasa_port, action_port, environment)
-    try:
-        assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
-        assert wait_until_up(f"http://{HOST}:{action_port}/health", timeout_seconds=60), "actions did not start"
+    with live_channels(database_url) as (rasa_port, processes, _, _):
         yield GarbageServer(rasa_port, processes[1].pid, database_url)
-    finally:
-        stop_servers(processes)
-        telegram_api.stop()
-        wechat_api.api.stop()
 
 
 # --- the console -------------------------------------------------------------------------------------------
@@ -185,20 +147,5 @@ class GarbageConsole:
 def garbage_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GarbageConsole]:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('garbage-console') / 'console.db'}"
     create_staff(database_url, CONSOLE_ADMIN[0], "admin", CONSOLE_ADMIN[1])
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.console", "--host", HOST, "--port", str(port)],
-                               cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while not wait_until_up(f"http://{HOST}:{port}/healthz", timeout_seconds=1):
-            assert process.poll() is None, f"the console exited with {process.returncode}"
-            assert time.monotonic() < deadline, "the console did not start"
+    with running_console(database_url) as (port, process):
         yield GarbageConsole(port, process.pid, database_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.server import HOST, start_servers, stop_servers, wait_until_up
+from bot.server import HOST, server_environment, start_servers, stop_servers, wait_until_up
 from bot.settings import PROJECT_DIR, load_settings
 from bot.storage.database import engine_for
 from bot.storage.handoffs import hash_sender
@@ -50,12 +50,8 @@ class Servers:
 
     def _relaunch(self, process: subprocess.Popen) -> subprocess.Popen:
         """The same command again, with the environment start_servers gives it."""
-        import os
-
-        environment = {**os.environ, **self.environment, "SANIC_HOST": HOST,
-                       "ACTION_SERVER_URL": f"http://{HOST}:{self.action_port}/webhook",
-                       "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
-        return subprocess.Popen(process.args, cwd=PROJECT_DIR, env=environment)
+        return subprocess.Popen(process.args, cwd=PROJECT_DIR,
+                                env=server_environment(self.action_port, self.environment))
 
     def stop_actions(self) -> None:
         assert self.actions is not None

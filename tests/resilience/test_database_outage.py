@@ -36,7 +36,7 @@ from tests.channels.test_wechat import signed_query, text_xml
 from tests.conftest import MODEL_PATH
 from tests.resilience.servers import Servers
 from tests.resilience.tcp_forwarder import TcpForwarder
-from tests.storage.conftest import POSTGRESQL_SKIP_REASON, postgresql_schema_url
+from tests.storage.conftest import POSTGRESQL_SKIP_REASON, postgresql_schema_url, throwaway_schema
 
 RETRIES = 10  # a platform retries a refused message; after an outage the first retry may still meet a dead
 #              pooled connection, so allow a few
@@ -48,21 +48,15 @@ def postgresql() -> Iterator[tuple[TcpForwarder, str]]:
     base_url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not base_url:
         pytest.skip(POSTGRESQL_SKIP_REASON)
-    schema = f"chuangye_outage_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url, future=True, poolclass=sa.pool.NullPool)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     target = sa.engine.make_url(base_url)
     forwarder = TcpForwarder(target.host or "127.0.0.1", target.port or 5432)
     forwarder.up()
     forwarded = target.set(host="127.0.0.1", port=forwarder.port).render_as_string(hide_password=False)
     try:
-        yield forwarder, postgresql_schema_url(forwarded, schema)
+        with throwaway_schema(base_url, prefix="chuangye_outage") as schema:
+            yield forwarder, postgresql_schema_url(forwarded, schema)
     finally:
         forwarder.close()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ Without either server the tests are skipped, saying which one is missing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -27,6 +28,7 @@ from bot.server import HOST
 from bot.storage.handoffs import hash_sender
 from bot.storage.turns import turns
 from tests.conftest import MODEL_PATH
+from tests.storage.conftest import postgresql_schema_url, throwaway_schema
 
 SALT = "scaleout-test-salt"
 
@@ -65,11 +67,6 @@ def _engine(url: str) -> Iterator[sa.engine.Engine]:
         engine.dispose()
 
 
-def _schema_url(base_url: str, schema: str) -> str:
-    url = sa.engine.make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def shared_backends() -> Iterator[SharedBackends]:
     base_url = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -86,19 +83,12 @@ def shared_backends() -> Iterator[SharedBackends]:
     except redis_client.RedisError as error:
         pytest.skip(f"Redis is not reachable at {redis['REDIS_HOST']}:{redis['REDIS_PORT']} ({error}): "
                     "the scale-out tests need it (TEST_REDIS_HOST / TEST_REDIS_PORT)")
-    schema = f"chuangye_scaleout_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = sa.create_engine(base_url, future=True, poolclass=sa.pool.NullPool)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as error:
-        pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error.orig}")
-    try:
-        yield SharedBackends(_schema_url(base_url, schema), redis)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with contextlib.ExitStack() as cleanup:
+        try:
+            schema = cleanup.enter_context(throwaway_schema(base_url, prefix="chuangye_scaleout"))
+        except sa.exc.OperationalError as error:
+            pytest.skip(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error.orig}")
+        yield SharedBackends(postgresql_schema_url(base_url, schema), redis)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ throwaway schema when TEST_DATABASE_URL is set (e.g. postgresql://postgres@127.0
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -23,23 +24,29 @@ def postgresql_schema_url(base_url: str, schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+@contextlib.contextmanager
+def throwaway_schema(base_url: str, prefix: str = "chuangye_test") -> Iterator[str]:
+    """A new PostgreSQL schema on ``base_url`` for the block (its name), dropped with everything in it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_url, future=True, poolclass=sa.pool.NullPool)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
     """A URL whose tables live in a new schema, dropped with everything in it afterwards."""
     base_url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not base_url:
         pytest.skip(POSTGRESQL_SKIP_REASON)
-    schema = f"chuangye_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base_url, future=True, poolclass=sa.pool.NullPool)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = postgresql_schema_url(base_url, schema)
-    try:
-        yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_schema(base_url) as schema:
+        yield postgresql_schema_url(base_url, schema)
 
 
 @pytest.fixture
