@@ -195,7 +195,7 @@ def run_serve_prod(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from bot.prod import ProdProfileError, serve_prod
 
     try:
-        return serve_prod(args.replicas, args.port)
+        return serve_prod(args.replicas, args.port, args.workers)
     except ProdProfileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -288,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_prod = commands.add_parser(
         "serve-prod", help="production profile: N Rasa replicas (PostgreSQL + Redis) behind one round-robin address")
     serve_prod.add_argument("--replicas", type=int, default=2, help="Rasa servers, each with its action server")
+    serve_prod.add_argument("--workers", type=int, default=1,
+                            help="Sanic worker processes per Rasa server (one machine: --replicas 1 --workers CORES)")
     serve_prod.add_argument("--port", type=int, default=None,
                             help="the front address's port on 127.0.0.1 (default: RASA_PORT, else 5005)")
     serve_prod.set_defaults(handler=run_serve_prod)

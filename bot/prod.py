@@ -1,9 +1,11 @@
 """``chuangye serve-prod``: N Rasa servers, each with its own action server, behind one round-robin address.
 
-The replicas share everything a conversation needs: the tracker store and the turn log in PostgreSQL
-(DATABASE_URL) and Rasa's per-conversation lock in Redis (REDIS_*), so consecutive messages of one user may go
-to different replicas (``endpoints.prod.yml``). All of it binds to loopback; TLS and the public address belong
-to nginx or HAProxy in front (see README).
+Each Rasa server can run several Sanic worker processes on its port (``--workers``, Rasa's ``SANIC_WORKERS``):
+on one machine that uses every core without the proxy's hop, so one replica with a worker per core listens on
+the front port itself. The replicas and workers share everything a conversation needs: the tracker store and
+the turn log in PostgreSQL (DATABASE_URL) and Rasa's per-conversation lock in Redis (REDIS_*), so consecutive
+messages of one user may go to different replicas or workers (``endpoints.prod.yml``). All of it binds to
+loopback; TLS and the public address belong to nginx or HAProxy in front (see README).
 """
 
 from __future__ import annotations
@@ -117,14 +119,18 @@ def prepare_database(database_url: str) -> None:
         engine.dispose()
 
 
-def start_replicas(model_path: Path, count: int, environment: Mapping[str, str]) -> list[Replica]:
-    """Start ``count`` replicas (Rasa server + its action server) on free loopback ports with endpoints.prod.yml."""
+def start_replicas(model_path: Path, count: int, environment: Mapping[str, str],
+                   first_port: int | None = None) -> list[Replica]:
+    """Start ``count`` replicas (Rasa server + its action server) on loopback ports with endpoints.prod.yml.
+
+    ``first_port``: the first replica's Rasa port (default: a free one, as for all the others).
+    """
     if count < 1:
         raise ProdProfileError("--replicas must be at least 1")
     replicas: list[Replica] = []
     try:
-        for _ in range(count):
-            replica = Replica(free_port(), free_port())
+        for index in range(count):
+            replica = Replica(first_port if index == 0 and first_port else free_port(), free_port())
             replica.processes = start_servers(model_path, replica.rasa_port, replica.action_port,
                                               dict(environment), endpoints=ENDPOINTS_FILE)
             replicas.append(replica)
@@ -174,9 +180,11 @@ def running_replicas(model_path: Path, count: int, environment: Mapping[str, str
         stop_replicas(replicas)
 
 
-def prod_environment(database_url: str) -> dict[str, str]:
-    """Everything the replicas read beyond the inherited environment."""
-    return {"DATABASE_URL": database_url, **redis_environment()}
+def prod_environment(database_url: str, workers: int = 1) -> dict[str, str]:
+    """Everything the replicas read beyond the inherited environment (``workers``: Sanic processes per server)."""
+    if workers < 1:
+        raise ProdProfileError("--workers must be at least 1")
+    return {"DATABASE_URL": database_url, "SANIC_WORKERS": str(workers), **redis_environment()}
 
 
 def check_port_free(port: int) -> None:
@@ -188,19 +196,24 @@ def check_port_free(port: int) -> None:
             raise ProdProfileError(f"cannot listen on {HOST}:{port}: {error.strerror}") from error
 
 
-async def _serve_proxy(replicas: list[Replica], port: int) -> bool:
-    """Serve until SIGINT/SIGTERM (True) or until every replica has stopped (False)."""
+async def _serve(replicas: list[Replica], port: int, workers: int) -> bool:
+    """Serve until SIGINT/SIGTERM (True) or until every replica has stopped (False).
+
+    Several replicas: behind the round-robin proxy on ``port``. One replica already listens on ``port``.
+    """
     from bot.proxy import RoundRobinProxy, start_proxy
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    runner = await start_proxy(RoundRobinProxy([replica.url for replica in replicas]), HOST, port)
+    runner = None
+    if len(replicas) > 1:
+        runner = await start_proxy(RoundRobinProxy([replica.url for replica in replicas]), HOST, port)
     listing = ", ".join(f"{replica.url} (actions :{replica.action_port})" for replica in replicas)
     print(f"创业助手 (production profile) listening on http://{HOST}:{port} : POST /webhooks/rest/webhook, "
-          f"the channels at /webhooks/<name>/webhook, GET /health. {len(replicas)} replicas: {listing}. "
-          "Ctrl-C stops everything.", flush=True)
+          f"the channels at /webhooks/<name>/webhook, GET /health. {len(replicas)} replica(s) with {workers} "
+          f"worker process(es) each: {listing}. Ctrl-C stops everything.", flush=True)
     stopped: set[int] = set()
     try:
         while not stop.is_set():
@@ -215,11 +228,12 @@ async def _serve_proxy(replicas: list[Replica], port: int) -> bool:
                 await asyncio.wait_for(stop.wait(), WATCH_INTERVAL_SECONDS)
         return True
     finally:
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
 
 
-def serve_prod(replica_count: int, port: int | None = None) -> int:
-    """Check the backends, start the replicas, serve the proxy until Ctrl-C (or SIGTERM), stop everything."""
+def serve_prod(replica_count: int, port: int | None = None, workers: int = 1) -> int:
+    """Check the backends, start the replicas, serve until Ctrl-C (or SIGTERM), stop everything."""
     settings = load_settings()
     if not settings.model_path.exists():
         raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
@@ -227,15 +241,16 @@ def serve_prod(replica_count: int, port: int | None = None) -> int:
         raise ProdProfileError("--replicas must be at least 1")
     front_port = settings.rasa_port if port is None else port
     check_port_free(front_port)
-    environment = prod_environment(settings.database_url)
+    environment = prod_environment(settings.database_url, workers)
     check_backends(settings.database_url, environment)
     prepare_database(settings.database_url)
-    replicas = start_replicas(settings.model_path, replica_count, environment)
+    replicas = start_replicas(settings.model_path, replica_count, environment,
+                              first_port=front_port if replica_count == 1 else None)
     try:
         if not wait_for_replicas(replicas):
             print("the replicas did not start (their log is above)", flush=True)
             return 1
-        return 0 if asyncio.run(_serve_proxy(replicas, front_port)) else 1
+        return 0 if asyncio.run(_serve(replicas, front_port, workers)) else 1
     except KeyboardInterrupt:  # Ctrl-C while the replicas were loading
         return 0
     finally:

@@ -13,6 +13,7 @@ endpoints.prod.yml: ``lock_store: {type: bot.storage.lock_store.PromptRedisLockS
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -24,10 +25,24 @@ from rasa.utils.endpoints import EndpointConfig
 POLL_SECONDS = 0.05
 
 
+class SharedLocksNeeded(RuntimeError):
+    """Several Rasa worker processes were asked for, with locks that live in one process."""
+
+
 class PromptInMemoryLockStore(InMemoryLockStore):
-    """In-process locks (a single Rasa server process)."""
+    """In-process locks (a single Rasa server process).
+
+    Rasa lets any custom lock store run with several Sanic workers (``SANIC_WORKERS``), but these locks would
+    then not be shared: two messages of one user could run at once in two processes and one of them be lost.
+    So this store refuses to start there, and says what to use instead.
+    """
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
+        workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
+        if workers != "1":
+            raise SharedLocksNeeded(
+                f"SANIC_WORKERS={workers} needs locks shared by the worker processes: use the production profile "
+                "(endpoints.prod.yml, Redis; `chuangye serve-prod --workers N`) or unset SANIC_WORKERS")
         super().__init__()
 
     def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,

@@ -20,6 +20,7 @@ from telegram import Bot
 from bot.channels.telegram_poll import Poller
 from bot.storage.channel_state import inbound_messages
 from bot.storage.database import engine_for
+from bot.storage.scratch_schema import postgresql_schema_url, throwaway_schema
 from tests.channels.conftest import (
     SMS_WEBHOOK_SECRET,
     TELEGRAM_BOT_TOKEN,
@@ -36,7 +37,7 @@ from tests.channels.test_wechat import signed_query, text_xml
 from tests.conftest import MODEL_PATH
 from tests.resilience.servers import Servers
 from tests.resilience.tcp_forwarder import TcpForwarder
-from tests.storage.conftest import POSTGRESQL_SKIP_REASON, postgresql_schema_url, throwaway_schema
+from tests.storage.conftest import POSTGRESQL_SKIP_REASON
 
 RETRIES = 10  # a platform retries a refused message; after an outage the first retry may still meet a dead
 #              pooled connection, so allow a few

@@ -26,9 +26,9 @@ from bot.prod import Replica, prepare_database, redis_environment, running_repli
 from bot.proxy import RoundRobinProxy, bound_port, start_proxy
 from bot.server import HOST
 from bot.storage.handoffs import hash_sender
+from bot.storage.scratch_schema import postgresql_schema_url, throwaway_schema
 from bot.storage.turns import turns
 from tests.conftest import MODEL_PATH
-from tests.storage.conftest import postgresql_schema_url, throwaway_schema
 
 SALT = "scaleout-test-salt"
 
@@ -93,11 +93,13 @@ def shared_backends() -> Iterator[SharedBackends]:
 
 @pytest.fixture(scope="module")
 def cluster(shared_backends: SharedBackends) -> Iterator[Cluster]:
-    """Two Rasa servers, each with its own action server, started the way ``chuangye serve-prod`` starts them."""
+    """Two Rasa servers, each with its own action server and two Sanic worker processes, started the way
+    ``chuangye serve-prod --replicas 2 --workers 2`` starts them: messages of one user meet in four processes."""
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
     prepare_database(shared_backends.database_url)
-    environment = {"DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT, **shared_backends.redis}
+    environment = {"DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT, "SANIC_WORKERS": "2",
+                   **shared_backends.redis}
     with running_replicas(MODEL_PATH, 2, environment) as replicas:
         yield Cluster(replicas, shared_backends)
 

@@ -11,7 +11,7 @@ from rasa.utils.endpoints import read_endpoint_config
 from bot.cli import main
 from bot.prod import ENDPOINTS_FILE, ProdProfileError, check_backends, prod_environment, redis_environment
 from bot.settings import PROJECT_DIR
-from bot.storage.lock_store import PromptRedisLockStore
+from bot.storage.lock_store import PromptRedisLockStore, SharedLocksNeeded
 
 POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/chuangye"
 
@@ -30,6 +30,22 @@ def test_endpoints_prod_takes_every_value_from_the_environment(monkeypatch: pyte
     connection = lock_store.red.connection_pool.connection_kwargs
     assert (connection["host"], connection["port"], connection["db"]) == ("redis.internal", 6380, 3)
     assert lock_store.key_prefix == "chuangyeprod:lock:"
+
+
+def test_workers_reach_rasa_with_the_redis_lock_store_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa runs N worker processes with our Redis lock store; the in-process lock store refuses to."""
+    from rasa.core.utils import number_of_sanic_workers
+
+    environment = {**prod_environment(POSTGRESQL_URL, workers=2), "ACTION_SERVER_URL": "http://a:1/webhook"}
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert environment["SANIC_WORKERS"] == "2"
+    assert number_of_sanic_workers(read_endpoint_config(str(PROJECT_DIR / ENDPOINTS_FILE), "lock_store")) == 2
+    # Rasa would run the development profile's in-process locks in two processes too; the store refuses.
+    with pytest.raises(SharedLocksNeeded, match="SANIC_WORKERS=2"):
+        LockStore.create(read_endpoint_config(str(PROJECT_DIR / "endpoints.yml"), "lock_store"))
+    with pytest.raises(ProdProfileError, match="--workers"):
+        prod_environment(POSTGRESQL_URL, workers=0)
 
 
 def test_redis_defaults_and_refusals() -> None:
