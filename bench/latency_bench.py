@@ -107,6 +107,8 @@ class Load:
     errors: int = 0
     empty_replies: int = 0
     seconds: float = 0.0
+    warmup_turns: int = 0  # answered before the measurement (their server CPU is counted too)
+    server_cpu_seconds: float | None = None  # Rasa (all workers) + action server, warm-up included
 
     def ms(self, kind: str | None = None) -> list[float]:
         return sorted(ms for k, ms in self.latencies if kind is None or k == kind)
@@ -204,7 +206,7 @@ async def simulate(url: str, phrases: Phrases, load: Load, seconds: float, warmu
 
     run_id = f"{load.label}-{random.Random().getrandbits(32):08x}"  # senders new to the tracker store
     timeout = aiohttp.ClientTimeout(total=60)
-    connector = aiohttp.TCPConnector(limit=max(load.users, PACED_CONNECTIONS if load.rate else 1))
+    connector = aiohttp.TCPConnector(limit=max(load.users, PACED_CONNECTIONS if load.rate else 1), force_close=True)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
 
         async def turn(sender: str, kind: str, text: str) -> None:
@@ -227,6 +229,7 @@ async def simulate(url: str, phrases: Phrases, load: Load, seconds: float, warmu
                 await turn(f"warmup-{run_id}-{user}-{number}", "warm-up", rng.choice(phrases.topics))
 
         await asyncio.gather(*(warm_up(user) for user in range(max(load.users, 2))))
+        load.warmup_turns = len(load.latencies)
         load.latencies.clear()
         load.errors = load.empty_replies = 0
         started = time.perf_counter()
@@ -324,9 +327,12 @@ def measure(run: Run, phrases: Phrases, passes: list[Load], seconds: dict[int, f
                 raise SystemExit(f"the servers for {run.name} did not come up: see {log_path}")
             run.start_seconds = time.perf_counter() - started
             url = f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+            server_pids = [processes[0].pid, *process_tree(processes[1].pid)]
             for load in passes:
                 print(f"  {load.label} for {seconds[load.users]:g} s ...", flush=True)
+                cpu_before = cpu_seconds(server_pids)
                 asyncio.run(simulate(url, phrases, load, seconds[load.users], warmup_turns, seed))
+                load.server_cpu_seconds = cpu_seconds(server_pids) - cpu_before
                 run.loads.append(load)
             run.action_rss_mb = rss_mb(processes[0].pid)
             run.rasa_rss_mb = sum(filter(None, (rss_mb(pid) for pid in process_tree(processes[1].pid))))
@@ -334,6 +340,19 @@ def measure(run: Run, phrases: Phrases, passes: list[Load], seconds: dict[int, f
             with output_to(log_path):
                 stop_servers(processes)
             (PROJECT_DIR / "var" / f"credentials.{rasa_port}.yml").unlink(missing_ok=True)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by ``pids`` (from /proc; 0 for a process that is gone)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def process_tree(pid: int) -> list[int]:
@@ -359,6 +378,12 @@ def _cell(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def server_cpu_per_turn(load: Load) -> float | None:
+    """CPU time of the Rasa and action servers per answered turn (warm-up turns counted as turns too)."""
+    turns = len(load.latencies) + load.warmup_turns
+    return 1000 * load.server_cpu_seconds / turns if load.server_cpu_seconds is not None and turns else None
+
+
 def run_label(run: Run) -> str:
     return f"{LABELS[run.name]} {run.workers}w" if run.name == "ours_prod" else LABELS[run.name]
 
@@ -377,6 +402,7 @@ def print_table(runs: list[Run]) -> None:
         ("p99 (ms)", lambda load: percentile(load.ms(), 0.99), 1),
         ("mean (ms)", lambda load: statistics.fmean(load.ms()) if load.latencies else None, 1),
         ("turns / s", lambda load: len(load.latencies) / load.seconds if load.seconds else None, 1),
+        ("server CPU per turn (ms)", server_cpu_per_turn, 1),
         ("policy question p50/p95 (ms)", "policy question", 0),
         ("eligibility p50/p95 (ms)", "eligibility", 0),
         ("chit-chat p50/p95 (ms)", "chit-chat", 0),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,6 +77,8 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         # Saves of one conversation never overlap (Rasa's lock store), so one slot per sender is enough.
         self._stored_before: dict[str, int] = {}
+        # The tracker each conversation's turn read, and how many stored events it was read from.
+        self._retrieved: dict[str, tuple[weakref.ref[DialogueStateTracker], int]] = {}
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
@@ -96,12 +99,19 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``)."""
+        """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``).
+
+        The number of stored events the tracker was built from is remembered for this tracker object, so that
+        saving it at the end of the turn need not count them again in the database (see ``_additional_events``).
+        """
         try:
-            return await super().retrieve(sender_id)
+            tracker = await super().retrieve(sender_id)
         except Exception as error:
             report_storage_failure(error)
             raise
+        if tracker is not None:
+            self._retrieved[sender_id] = (weakref.ref(tracker), len(tracker.events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save the tracker as Rasa does, then log the turns its new events complete.
@@ -122,8 +132,18 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             self._log_turns(tracker, already_stored)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The events not stored yet (Rasa counts the stored ones); the count is kept for the turn log."""
-        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        """The events not stored yet; how many were stored is kept for the turn log.
+
+        Rasa counts the stored events of the current session with a query. When this very tracker object was
+        read by ``retrieve`` in this turn, that count is the number of events it was built from (the same query,
+        and Rasa's lock keeps other processes from writing this conversation in between), so the query is
+        skipped. Any other tracker (a new conversation, one built elsewhere) is counted as Rasa does.
+        """
+        retrieved = self._retrieved.pop(tracker.sender_id, None)
+        if retrieved is not None and retrieved[0]() is tracker:
+            stored = retrieved[1]
+        else:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
         self._stored_before[tracker.sender_id] = stored
         return itertools.islice(tracker.events, stored, len(tracker.events))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,13 @@ from nlu.normalize import to_pinyin
 VOCABULARY_FILE = "pinyin_vocabulary.json"
 
 
-def pinyin_ngrams(syllables: list[str], max_n: int) -> list[str]:
+@functools.lru_cache(maxsize=50_000)
+def token_syllables(text: str) -> tuple[str, ...]:
+    """``to_pinyin`` of one token, remembered: the same words come back in message after message."""
+    return tuple(to_pinyin(text))
+
+
+def pinyin_ngrams(syllables: Sequence[str], max_n: int) -> list[str]:
     """Syllable n-grams joined by '_': ["she", "bao"] → ["she", "bao", "she_bao"] for max_n=2."""
     grams = []
     for n in range(1, max_n + 1):
@@ -95,24 +103,26 @@ class PinyinFeaturizer(SparseFeaturizer, GraphComponent):
         return messages
 
     def _token_grams(self, token: Token) -> list[str]:
-        return pinyin_ngrams(to_pinyin(token.text), self._config["max_ngram"])
+        return pinyin_ngrams(token_syllables(token.text), self._config["max_ngram"])
 
     def _sentence_grams(self, message: Message) -> list[str]:
         tokens: list[Token] | None = message.get(TOKENS_NAMES[TEXT])
         if tokens:
-            syllables = [syllable for token in tokens for syllable in to_pinyin(token.text)]
+            syllables = [syllable for token in tokens for syllable in token_syllables(token.text)]
         else:
             syllables = to_pinyin(message.get(TEXT) or "")
         return pinyin_ngrams(syllables, self._config["max_ngram"])
 
     def _matrix(self, rows: list[list[str]]) -> scipy.sparse.coo_matrix:
-        matrix = scipy.sparse.lil_matrix((len(rows), len(self._vocabulary)), dtype=np.float32)
-        for row, grams in enumerate(rows):
-            for gram in grams:
-                index = self._vocabulary.get(gram)
-                if index is not None:
-                    matrix[row, index] += 1
-        return matrix.tocoo()
+        """Counts of the known n-grams, one row per item of ``rows`` (duplicates summed, canonical order)."""
+        cells = [(row, index) for row, grams in enumerate(rows) for gram in grams
+                 if (index := self._vocabulary.get(gram)) is not None]
+        row_indices = np.fromiter((row for row, _ in cells), dtype=np.int32, count=len(cells))
+        column_indices = np.fromiter((column for _, column in cells), dtype=np.int32, count=len(cells))
+        matrix = scipy.sparse.coo_matrix((np.ones(len(cells), dtype=np.float32), (row_indices, column_indices)),
+                                         shape=(len(rows), len(self._vocabulary)))
+        matrix.sum_duplicates()
+        return matrix
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

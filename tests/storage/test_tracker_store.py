@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -90,6 +91,45 @@ def test_a_turn_still_in_progress_is_logged_when_it_ends(store: ReviewedSQLTrack
     save(store, tracker)
     [row] = stored_turns(storage_url)
     assert row["user_text"] == "社保补贴" and row["reply_text"] == "第一段"
+
+
+def stored_event_types(store: ReviewedSQLTrackerStore, sender: str = SENDER) -> list[str]:
+    with store.session_scope() as session:
+        return [row.type_name for row in store._event_query(session, sender, fetch_events_from_all_sessions=True)]
+
+
+def test_saving_the_tracker_a_turn_read_stores_each_new_event_once_without_counting_again(
+        store: ReviewedSQLTrackerStore, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = [*session_start(), *turn("社保补贴", "student_startup_social_insurance", 0.9, ["第一段"])]
+    save(store, DialogueStateTracker.from_events(SENDER, first, domain.slots))  # new: counted as Rasa does
+    counts: list[str] = []
+    original_query = store._event_query
+
+    def counting_query(session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        query = original_query(session, sender_id, fetch_events_from_all_sessions)
+        original_count = query.count
+        query.count = lambda: counts.append(sender_id) or original_count()
+        return query
+
+    monkeypatch.setattr(store, "_event_query", counting_query)
+    tracker = retrieve(store)
+    second = turn("我符合吗", "check_eligibility", 0.88, ["好的"])
+    for event in second:
+        tracker.update(event)
+    save(store, tracker)
+    assert counts == []  # the retrieved tracker knew how many events it was built from
+    expected = [event.type_name for event in [*first, *second]]
+    assert stored_event_types(store) == expected
+
+    # A tracker this store did not hand out (a copy of the one it just did) is counted in the database.
+    handed_out = retrieve(store)
+    copy = DialogueStateTracker.from_events(SENDER, list(handed_out.events), domain.slots)
+    third = turn("谢谢", "thank", 0.95, ["不客气"])
+    for event in third:
+        copy.update(event)
+    save(store, copy)
+    assert counts == [SENDER]
+    assert stored_event_types(store) == [*expected, *(event.type_name for event in third)]
 
 
 def test_completed_turn_events_include_a_turn_begun_before_the_new_events() -> None:
