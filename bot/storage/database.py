@@ -38,15 +38,20 @@ def ensure_sqlite_directory(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def sqlite_engine_options(url: sa.engine.URL | str) -> dict[str, object]:
-    """Keep SQLite connections open in a pool (SQLAlchemy 1.4 opens and closes one per use for a file).
+def engine_options(url: sa.engine.URL | str) -> dict[str, object]:
+    """Connection pool options for ``url``.
 
-    Closing the last connection of a WAL database checkpoints it: about 5 ms per database call here. A pooled
+    A database server: each pooled connection is checked before use (``pool_pre_ping``), so after a database
+    restart a dead connection is replaced instead of failing a turn. A SQLite file has no connection to lose, so
+    no check; its connections are kept open in a pool (SQLAlchemy 1.4 opens and closes one per use for a file,
+    and closing the last connection of a WAL database checkpoints it: about 5 ms per database call here). A pooled
     connection may be used by another thread afterwards (never by two at once), hence ``check_same_thread``.
     SQLAlchemy 2.0 does the same by default.
     """
     url = sa.engine.make_url(url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if url.get_backend_name() != "sqlite":
+        return {"pool_pre_ping": True}
+    if url.database in (None, "", ":memory:"):
         return {}
     return {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
 
@@ -78,7 +83,7 @@ def engine_for(database_url: str) -> sa.engine.Engine:
     from bot.storage.migrate import upgrade_engine
 
     ensure_sqlite_directory(database_url)
-    engine = sa.create_engine(database_url, future=True, pool_pre_ping=True, **sqlite_engine_options(database_url))
+    engine = sa.create_engine(database_url, future=True, **engine_options(database_url))
     use_sqlite_wal(engine)
     upgrade_engine(engine)
     return engine

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
 # Beyond skops' defaults: the sparse matrix in which TfidfTransformer keeps its IDF weights (data, no code).
 TRUSTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
@@ -42,6 +45,24 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         self.clf.set_params(C=self.config["C"])
         self.clf = Pipeline([("tfidf", TfidfTransformer(sublinear_tf=self.config["sublinear_tf"])),
                              ("logistic_regression", self.clf)])
+
+    def _create_X(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
+        """The messages' sparse sentence features, one row each (what Rasa's version gives, built for less).
+
+        Rasa's version asks each message for its combined sequence *and* sentence features, deep-copying and
+        stacking every featurizer's matrices, then stacks an empty dense block onto each row. Here only the
+        sentence features are stacked, in the same order. Messages with dense features go Rasa's way.
+        """
+        rows = []
+        for message in messages:
+            if any(feature.is_dense() for feature in message.features):
+                return super()._create_X(messages)
+            blocks = [feature.features for feature in message.features
+                      if feature.attribute == TEXT and feature.is_sparse() and feature.type == FEATURE_TYPE_SENTENCE]
+            if not blocks:
+                return super()._create_X(messages)
+            rows.append(scipy.sparse.hstack(blocks, format="csr"))
+        return scipy.sparse.vstack(rows, format="csr")
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
