@@ -65,16 +65,18 @@ chat: $(MODEL)
 # they default to the servers on this machine; Ctrl-C stops everything.
 PROD_ENV = DATABASE_URL="$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}" \
 	REDIS_HOST="$${REDIS_HOST:-127.0.0.1}" REDIS_PORT="$${REDIS_PORT:-6379}"
+# WORKERS: Sanic worker processes per replica; on one machine, REPLICAS=1 WORKERS=<cores> skips the proxy's hop.
 REPLICAS ?= 2
+WORKERS ?= 1
 run-prod: $(MODEL)
-	$(PROD_ENV) $(PY) -m bot.cli serve-prod --replicas $(REPLICAS)
+	$(PROD_ENV) $(PY) -m bot.cli serve-prod --replicas $(REPLICAS) --workers $(WORKERS)
 
 # Figures, and a failure when a message is lost or stored twice: LOADTEST_USERS simulated users over REST and WeChat
 # for LOADTEST_SECONDS against the production profile (started and stopped by the script), checked in the database.
 LOADTEST_USERS ?= 50
 LOADTEST_SECONDS ?= 60
 loadtest: $(MODEL)
-	$(PROD_ENV) $(PY) bench/loadtest.py --users $(LOADTEST_USERS) --seconds $(LOADTEST_SECONDS) --replicas $(REPLICAS)
+	$(PROD_ENV) $(PY) bench/loadtest.py --users $(LOADTEST_USERS) --seconds $(LOADTEST_SECONDS) --replicas $(REPLICAS) --workers $(WORKERS)
 
 test: $(MODEL) validate
 	$(VENV)/bin/ruff check .

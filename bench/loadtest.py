@@ -1,6 +1,7 @@
 """Load test of the production profile: simulated users over REST and WeChat, then a check of what was stored.
 
-    .venv/bin/python bench/loadtest.py [--users 50] [--seconds 60] [--replicas 2] [--think 1.0] [--wechat-share 0.5]
+    .venv/bin/python bench/loadtest.py [--users 50] [--seconds 60] [--replicas 2] [--workers 1] [--think 1.0]
+                                       [--wechat-share 0.5]
 
 ``make loadtest`` runs it with PostgreSQL and Redis on this machine. It starts the production profile itself
 (``chuangye serve-prod``: N Rasa replicas with their action servers behind the round-robin proxy, DATABASE_URL
@@ -231,12 +232,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def prod_profile(replicas: int, port: int, environment: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+def prod_profile(replicas: int, port: int, environment: dict[str, str], log_path: Path,
+                 workers: int = 1) -> Iterator[subprocess.Popen]:
     """``chuangye serve-prod`` in a child process (its output and the replicas' in ``log_path``); stopped after."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve-prod", "--replicas", str(replicas), "--port", str(port)],
+            [sys.executable, "-m", "bot.cli", "serve-prod", "--replicas", str(replicas), "--workers", str(workers),
+             "--port", str(port)],
             cwd=PROJECT_DIR, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield process
@@ -251,14 +254,17 @@ def prod_profile(replicas: int, port: int, environment: dict[str, str], log_path
 
 
 async def wait_until_serving(front: str, replicas: int, launcher: subprocess.Popen, timeout: float) -> bool:
-    """True once the proxy reports every replica up; False when the launcher exits or at the deadline."""
+    """True once every replica is up (the proxy's report; one replica has no proxy and reports itself);
+    False when the launcher exits or at the deadline."""
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
         while time.monotonic() < deadline and launcher.poll() is None:
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with session.get(f"{front}/health") as answer:
                     report = await answer.json()
-                    if sum(r["up"] for r in report["replicas"]) == replicas:
+                    if "replicas" in report and sum(r["up"] for r in report["replicas"]) == replicas:
+                        return True
+                    if replicas == 1 and report.get("status") == "ready":
                         return True
             await asyncio.sleep(1)
     return False
@@ -377,7 +383,7 @@ async def load(args: argparse.Namespace, database_url: str, salt: str) -> int:
           f"(log: {log_path.relative_to(PROJECT_DIR)}); {os.cpu_count()} cores, load average {load_average}",
           flush=True)
     try:
-        with prod_profile(args.replicas, port, environment, log_path) as launcher:
+        with prod_profile(args.replicas, port, environment, log_path, args.workers) as launcher:
             started = time.monotonic()
             if not await wait_until_serving(front, args.replicas, launcher, START_TIMEOUT_SECONDS):
                 print(f"the production profile did not start: see {log_path}", file=sys.stderr)
@@ -427,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="concurrent simulated users (default 50)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long new messages are sent (default 60)")
     parser.add_argument("--replicas", type=int, default=2, help="Rasa replicas behind the proxy (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="Sanic worker processes per replica (default 1)")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean pause between a reply and the next message, seconds (default 1.0)")
     parser.add_argument("--wechat-share", type=float, default=0.5, help="share of users on WeChat (default 0.5)")
