@@ -11,7 +11,6 @@ import contextlib
 import itertools
 import json
 import logging
-import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -32,6 +31,8 @@ from bot.storage.turns import record_turns, turns_from_events
 logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
+# Set by ``retrieve`` on the tracker it returns: (its id, how many stored events of the session it was built from).
+STORED_EVENTS_ATTRIBUTE = "_chuangye_stored_events"
 
 
 def completed_turn_events(events: Sequence[Event], first_new: int) -> list[Event]:
@@ -79,8 +80,6 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         # Saves of one conversation never overlap (Rasa's lock store), so one slot per sender is enough.
         self._stored_before: dict[str, int] = {}
-        # The tracker each conversation's turn read, and how many stored events it was read from.
-        self._retrieved: dict[str, tuple[weakref.ref[DialogueStateTracker], int]] = {}
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
@@ -103,7 +102,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``).
 
-        The number of stored events the tracker was built from is remembered for this tracker object, so that
+        The number of stored events the tracker was built from is kept on the tracker object itself, so that
         saving it at the end of the turn need not count them again in the database (see ``_additional_events``).
         """
         try:
@@ -112,7 +111,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             report_storage_failure(error)
             raise
         if tracker is not None:
-            self._retrieved[sender_id] = (weakref.ref(tracker), len(tracker.events))
+            setattr(tracker, STORED_EVENTS_ATTRIBUTE, (id(tracker), len(tracker.events)))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -168,10 +167,9 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         and Rasa's lock keeps other processes from writing this conversation in between), so the query is
         skipped. Any other tracker (a new conversation, one built elsewhere) is counted as Rasa does.
         """
-        retrieved = self._retrieved.pop(tracker.sender_id, None)
-        if retrieved is not None and retrieved[0]() is tracker:
-            stored = retrieved[1]
-        else:
+        # Used once (after this save the count changes); a copy of the tracker (another id) is counted again.
+        owner, stored = tracker.__dict__.pop(STORED_EVENTS_ATTRIBUTE, (None, None))
+        if owner != id(tracker):
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
         self._stored_before[tracker.sender_id] = stored
         return itertools.islice(tracker.events, stored, len(tracker.events))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy as copy_module
 import logging
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def test_saving_the_tracker_a_turn_read_stores_each_new_event_once_without_count
 
     # A tracker this store did not hand out (a copy of the one it just did) is counted in the database.
     handed_out = retrieve(store)
-    copy = DialogueStateTracker.from_events(SENDER, list(handed_out.events), domain.slots)
+    copy = copy_module.deepcopy(handed_out)
     third = turn("谢谢", "thank", 0.95, ["不客气"])
     for event in third:
         copy.update(event)
