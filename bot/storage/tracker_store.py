@@ -1,14 +1,14 @@
 """Rasa's SQL tracker store on DATABASE_URL that also logs each completed turn for review (``turns``).
 
 Configured in endpoints.yml (``tracker_store: {type: bot.storage.tracker_store.ReviewedSQLTrackerStore}``).
-The dialogue state matters more than the log: when writing turns fails, the error is logged and the tracker is
-saved all the same.
+Rasa's tables and rows, read and written with statements built once (``bot.storage.event_statements``); a turn's
+events and its turn log are written in one transaction. The dialogue state matters more than the log: when
+writing turns fails, the error is logged and the events are saved all the same.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -26,7 +26,8 @@ from bot.runtime import install_rasa_adjustments
 from bot.settings import load_settings
 from bot.storage.availability import StorageUnavailable, failed_in_this_turn, report_storage_failure
 from bot.storage.database import engine_for, engine_options, ensure_sqlite_directory, use_sqlite_wal
-from bot.storage.turns import record_turns, turns_from_events
+from bot.storage.event_statements import SENDER, event_statements
+from bot.storage.turns import insert_turns, turns_from_events
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
                                        **engine_options(self.engine.url))
         use_sqlite_wal(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
-        # Saves of one conversation never overlap (Rasa's lock store), so one slot per sender is enough.
-        self._stored_before: dict[str, int] = {}
+        self._statements = event_statements(self.SQLEvent.__table__)
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
@@ -115,68 +115,76 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Save the tracker as Rasa does, then log the turns its new events complete.
+        """Save the tracker's new events as Rasa does and, in the same transaction, the turns they complete.
 
         Not when this turn could not read the stored tracker: Rasa then ran it on a blank one, and saving that
         would write a conversation that never happened (the channel refuses the message and it comes again).
         """
         if failed_in_this_turn():
             raise StorageUnavailable("the stored conversation could not be read; not saving a blank one")
+        await self.stream_events(tracker)
+        stored = self._count_read_in_this_turn(tracker)
         try:
-            await self._store_new_events(tracker)
+            try:
+                self._write(tracker, stored, with_turns=True)
+            except _TurnLogFailed as failure:
+                # The dialogue state matters more than the log: store the events alone.
+                self._write(tracker, stored, with_turns=False)
+                logger.error("could not log the conversation turns; the tracker itself was saved",
+                             exc_info=failure.__cause__)
         except Exception as error:
-            self._stored_before.pop(tracker.sender_id, None)
             report_storage_failure(error)
             raise
-        already_stored = self._stored_before.pop(tracker.sender_id, None)
-        if already_stored is not None:
-            self._log_turns(tracker, already_stored)
 
-    async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's ``SQLTrackerStore.save``, with one multi-row INSERT instead of an ORM object per event.
-
-        The same rows in the same order (ids ascending, as Rasa's retrieve sorts them), the same event stream.
-        """
-        await self.stream_events(tracker)
-        with self.session_scope() as session:
-            rows = []
-            for event in self._additional_events(session, tracker):
-                data = event.as_dict()
-                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
-                             "timestamp": data.get("timestamp"),
-                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                             "action_name": data.get("name"), "data": json.dumps(data)})
+    def _write(self, tracker: DialogueStateTracker, stored: int | None, with_turns: bool) -> None:
+        """One transaction: the events not stored yet (one multi-row INSERT, ids ascending in event order, as
+        Rasa's ``SQLTrackerStore.save`` stores them one ORM object at a time) and the turns they complete."""
+        events = list(tracker.events)
+        with self.engine.begin() as connection:
+            if stored is None:  # Rasa counts the stored events of the latest session
+                stored = connection.execute(self._statements.latest_session_count,
+                                            {SENDER: tracker.sender_id}).scalar_one()
+            rows = [_event_row(tracker.sender_id, event) for event in events[stored:]]
             if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-            session.commit()
+                connection.execute(self._statements.insert, rows)
+            if with_turns:
+                try:
+                    insert_turns(connection, turns_from_events(
+                        tracker.sender_id, completed_turn_events(events, stored), self.salt))
+                except Exception as error:
+                    raise _TurnLogFailed from error
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        """Rasa's ``_retrieve``, reading only the events' JSON column (no ORM object per stored event)."""
-        with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        """Rasa's ``_retrieve`` with a statement built once, reading only the events' JSON column."""
+        statement = (self._statements.all_sessions_data if fetch_events_from_all_sessions
+                     else self._statements.latest_session_data)
+        with self.engine.connect() as connection:
+            events = [json.loads(data) for data in connection.execute(statement, {SENDER: sender_id}).scalars()]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The events not stored yet; how many were stored is kept for the turn log.
+    @staticmethod
+    def _count_read_in_this_turn(tracker: DialogueStateTracker) -> int | None:
+        """How many stored events this very tracker object was built from by ``retrieve``, else None.
 
-        Rasa counts the stored events of the current session with a query. When this very tracker object was
-        read by ``retrieve`` in this turn, that count is the number of events it was built from (the same query,
-        and Rasa's lock keeps other processes from writing this conversation in between), so the query is
-        skipped. Any other tracker (a new conversation, one built elsewhere) is counted as Rasa does.
+        Rasa counts the stored events of the current session with a query before saving. For the tracker that
+        ``retrieve`` returned in this turn the count is known (the same rows, and Rasa's lock keeps other
+        processes from writing this conversation in between), so the query is skipped. Used once (after the save
+        the count changes); a copy of the tracker (another id), a new conversation or a tracker built elsewhere
+        is counted as Rasa does.
         """
-        # Used once (after this save the count changes); a copy of the tracker (another id) is counted again.
         owner, stored = tracker.__dict__.pop(STORED_EVENTS_ATTRIBUTE, (None, None))
-        if owner != id(tracker):
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-        self._stored_before[tracker.sender_id] = stored
-        return itertools.islice(tracker.events, stored, len(tracker.events))
+        return stored if owner == id(tracker) else None
 
-    def _log_turns(self, tracker: DialogueStateTracker, already_stored: int) -> None:
-        try:
-            events = completed_turn_events(list(tracker.events), already_stored)
-            record_turns(self.database_url, turns_from_events(tracker.sender_id, events, self.salt))
-        except Exception:
-            logger.exception("could not log the conversation turns; the tracker itself was saved")
+
+class _TurnLogFailed(Exception):
+    """Storing the turn log failed (its cause attached); the events can still be stored without it."""
+
+
+def _event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The ``events`` row Rasa's ``SQLTrackerStore`` writes for ``event``."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}

@@ -125,10 +125,14 @@ def turns_from_events(sender_id: str, events: Iterable[Any], salt: str) -> list[
 
 
 def record_turns(database_url: str, rows: Sequence[dict[str, Any]]) -> int:
-    """Store turn rows (as made by ``turns_from_events``); returns how many were stored."""
-    if not rows:
-        return 0
+    """Store turn rows (as made by ``turns_from_events``) in a transaction of their own; returns how many."""
     with engine_for(database_url).begin() as connection:
+        return insert_turns(connection, rows)
+
+
+def insert_turns(connection: sa.engine.Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Store turn rows in the caller's transaction (one multi-row INSERT); returns how many were stored."""
+    if rows:
         connection.execute(turns.insert(), [dict(row) for row in rows])
     return len(rows)
 

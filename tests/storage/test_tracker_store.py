@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy as copy_module
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,38 +101,71 @@ def stored_event_types(store: ReviewedSQLTrackerStore, sender: str = SENDER) -> 
         return [row.type_name for row in store._event_query(session, sender, fetch_events_from_all_sessions=True)]
 
 
-def test_saving_the_tracker_a_turn_read_stores_each_new_event_once_without_counting_again(
-        store: ReviewedSQLTrackerStore, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextlib.contextmanager
+def statements_run(engine: sa.engine.Engine) -> Iterator[list[str]]:
+    """The SQL statements sent on ``engine`` inside the block (``COMMIT`` for each commit)."""
+    sent: list[str] = []
+
+    def on_execute(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    def on_commit(_connection: Any) -> None:
+        sent.append("COMMIT")
+
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine, "commit", on_commit)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+        sa.event.remove(engine, "commit", on_commit)
+
+
+def test_saving_the_tracker_a_turn_read_writes_events_and_turns_in_one_transaction_without_counting(
+        store: ReviewedSQLTrackerStore, storage_url: str, domain: Domain) -> None:
     first = [*session_start(), *turn("社保补贴", "student_startup_social_insurance", 0.9, ["第一段"])]
-    save(store, DialogueStateTracker.from_events(SENDER, first, domain.slots))  # new: counted as Rasa does
-    counts: list[str] = []
-    original_query = store._event_query
-
-    def counting_query(session: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        query = original_query(session, sender_id, fetch_events_from_all_sessions)
-        original_count = query.count
-        query.count = lambda: counts.append(sender_id) or original_count()
-        return query
-
-    monkeypatch.setattr(store, "_event_query", counting_query)
+    with statements_run(store.engine) as sent:
+        save(store, DialogueStateTracker.from_events(SENDER, first, domain.slots))
+    assert sum("count(" in statement for statement in sent) == 1  # a new tracker: counted as Rasa does
     tracker = retrieve(store)
     second = turn("我符合吗", "check_eligibility", 0.88, ["好的"])
     for event in second:
         tracker.update(event)
-    save(store, tracker)
-    assert counts == []  # the retrieved tracker knew how many events it was built from
+    with statements_run(store.engine) as sent:
+        save(store, tracker)
+    writes = [statement.split(" (")[0] for statement in sent if not statement.startswith("SELECT 1")]
+    assert writes == ["INSERT INTO events", "INSERT INTO turns", "COMMIT"]  # known count: no query
     expected = [event.type_name for event in [*first, *second]]
     assert stored_event_types(store) == expected
+    assert [row["user_text"] for row in stored_turns(storage_url)] == ["社保补贴", "我符合吗"]
 
     # A tracker this store did not hand out (a copy of the one it just did) is counted in the database.
-    handed_out = retrieve(store)
-    copy = copy_module.deepcopy(handed_out)
+    copy = copy_module.deepcopy(retrieve(store))
     third = turn("谢谢", "thank", 0.95, ["不客气"])
     for event in third:
         copy.update(event)
-    save(store, copy)
-    assert counts == [SENDER]
+    with statements_run(store.engine) as sent:
+        save(store, copy)
+    assert sum("count(" in statement for statement in sent) == 1
     assert stored_event_types(store) == [*expected, *(event.type_name for event in third)]
+    assert [row["user_text"] for row in stored_turns(storage_url)] == ["社保补贴", "我符合吗", "谢谢"]
+
+
+def test_it_reads_the_same_events_as_rasas_own_store(store: ReviewedSQLTrackerStore, domain: Domain) -> None:
+    """Latest session and whole history, across two sessions, against Rasa's ORM queries on the same rows."""
+    earlier = [*session_start(seconds_ago=7200), *turn("你好", "greet", 0.9, ["你好！"], seconds_ago=7200)]
+    later = [*session_start(), *turn("社保补贴", "student_startup_social_insurance", 0.9, ["第一段"])]
+    save(store, DialogueStateTracker.from_events(SENDER, [*earlier, *later], domain.slots))
+    rasa = SQLTrackerStore(domain=domain, host=store.database_url) if store.engine.url.get_backend_name() == (
+        "sqlite") else None
+    ours_latest, ours_all = retrieve(store), asyncio.run(store.retrieve_full_tracker(SENDER))
+    # The latest session begins at its session_started event (the action_session_start before it is earlier).
+    assert [event.as_dict() for event in ours_latest.events] == [event.as_dict() for event in later[1:]]
+    assert [event.as_dict() for event in ours_all.events] == [event.as_dict() for event in [*earlier, *later]]
+    if rasa is not None:  # Rasa's own store reads the SQLite file of the URL
+        assert list(asyncio.run(rasa.retrieve(SENDER)).events) == list(ours_latest.events)
+        assert list(asyncio.run(rasa.retrieve_full_tracker(SENDER)).events) == list(ours_all.events)
+    assert asyncio.run(store.retrieve("somebody else")) is None
 
 
 def test_completed_turn_events_include_a_turn_begun_before_the_new_events() -> None:
@@ -146,12 +181,8 @@ def test_completed_turn_events_include_a_turn_begun_before_the_new_events() -> N
 
 
 def test_a_failing_turn_log_does_not_lose_the_tracker(store: ReviewedSQLTrackerStore, storage_url: str,
-                                                      domain: Domain, monkeypatch: pytest.MonkeyPatch,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
-    def broken(*args: object) -> int:
-        raise sa.exc.OperationalError("INSERT INTO turns", {}, Exception("disk full"))
-
-    monkeypatch.setattr("bot.storage.tracker_store.record_turns", broken)
+                                                      domain: Domain, caplog: pytest.LogCaptureFixture) -> None:
+    turns.drop(engine_for(storage_url))  # the turn log's INSERT fails in the database
     tracker = DialogueStateTracker.from_events(SENDER, [*session_start(), *turn("你好", "greet", 0.9, ["你好！"])],
                                                domain.slots)
     with caplog.at_level(logging.ERROR, logger="bot.storage.tracker_store"):
@@ -159,7 +190,7 @@ def test_a_failing_turn_log_does_not_lose_the_tracker(store: ReviewedSQLTrackerS
     assert "could not log the conversation turns" in caplog.text
     assert [e.get("text") for e in retrieve(store).as_dialogue().as_dict()["events"] if e["event"] == "user"] == [
         "你好"]
-    assert stored_turns(storage_url) == []
+    assert stored_event_types(store) == [event.type_name for event in tracker.events]  # stored once
 
 
 def test_dialogue_state_is_in_the_project_database(store: ReviewedSQLTrackerStore, storage_url: str,
