@@ -4,8 +4,11 @@ from __future__ import annotations
 
 
 def install_rasa_adjustments() -> None:
-    """Faster per-turn work (``bot.performance``) and a bounded action-server call (``bot.action_timeout``)."""
-    from bot import action_timeout, performance
+    """Faster per-turn work (``bot.performance``, ``bot.graph_runner``), kept-alive connections to the action
+    server (``bot.action_client``) and a bounded action-server call (``bot.action_timeout``)."""
+    from bot import action_client, action_timeout, graph_runner, performance
 
     performance.install()
+    graph_runner.install()
+    action_client.install()
     action_timeout.install()

@@ -18,6 +18,7 @@ from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.action_client import close_sessions
 from bot.settings import load_settings
 from bot.storage.database import engine_for
 
@@ -86,5 +87,11 @@ class HealthInput(InputChannel):
             ready = all(value == "ok" for value in checks.values())
             return response.json({"status": "ready" if ready else "not ready", "checks": checks},
                                  status=200 if ready else 503)
+
+        @health.listener("after_server_stop")
+        async def close_action_server_connections(*_: Any) -> None:
+            """The kept-alive connections to the action server (``bot.action_client``): every Rasa server has
+            this channel, so they are closed here, on the loop that opened them."""
+            await close_sessions()
 
         return health
