@@ -118,3 +118,36 @@ def test_event_class_lookup_gives_rasas_answer_for_every_event_type() -> None:
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
     assert Event.from_parameters({"event": "slot", "name": "topic", "value": "x"}).as_dict()["value"] == "x"
+
+
+def test_an_event_seen_valid_is_not_checked_again_but_a_different_one_is(patched: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    action = RemoteAction("action_answer", None)
+    validator = performance._validator(RemoteAction)
+    checked: list[Any] = []
+    original = type(validator).is_valid
+
+    def recording_is_valid(self: Any, instance: Any, *args: Any) -> bool:
+        if self is validator:  # not the validators that jsonschema derives for parts of the schema
+            checked.append(instance.get("events"))
+        return original(self, instance, *args)
+
+    monkeypatch.setattr(type(validator), "is_valid", recording_is_valid)
+    first = {"event": "slot", "name": "applicant_stage", "value": "大三", "timestamp": 1}
+    assert action._validate_action_result({"events": [first], "responses": []}) is True
+    assert action._validate_action_result({"events": [dict(first)], "responses": []}) is True
+    assert checked[-1] == []  # the equal event was known valid
+    # The same value with another type is another event: True is not a number, so this one is invalid.
+    wrong_type = {**first, "timestamp": True}
+    expected = rasa_error({"events": [first, wrong_type]})
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        action._validate_action_result({"events": [first, wrong_type]})
+    assert raised.value.message == expected.message and list(raised.value.path) == list(expected.path)
+    assert checked[-1] == [wrong_type]
+
+
+@pytest.mark.parametrize("value", [("a", "tuple"), {1: "a number as key"}, object()], ids=["tuple", "key", "obj"])
+def test_values_json_cannot_tell_apart_are_never_taken_as_known(value: Any) -> None:
+    assert performance._frozen({"event": "slot", "value": value}) is None
+    assert performance._frozen({"event": "slot", "value": ["a", "tuple"]}) != performance._frozen(
+        {"event": "slot", "value": ("a", "tuple")})
