@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -51,7 +52,9 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
 
         Rasa's version asks each message for its combined sequence *and* sentence features, deep-copying and
         stacking every featurizer's matrices, then stacks an empty dense block onto each row. Here only the
-        sentence features are stacked, in the same order. Messages with dense features go Rasa's way.
+        sentence features are put side by side, in the same order, straight into one CSR matrix (scipy's
+        ``hstack``/``vstack`` cost more than the classifier for a one-row message). Messages with dense features
+        go Rasa's way.
         """
         rows = []
         for message in messages:
@@ -61,8 +64,8 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                       if feature.attribute == TEXT and feature.is_sparse() and feature.type == FEATURE_TYPE_SENTENCE]
             if not blocks:
                 return super()._create_X(messages)
-            rows.append(scipy.sparse.hstack(blocks, format="csr"))
-        return scipy.sparse.vstack(rows, format="csr")
+            rows.append(blocks)
+        return side_by_side(rows)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -90,3 +93,28 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         regression = component.clf.named_steps["logistic_regression"]
         regression.coef_ = np.asfortranarray(regression.coef_)
         return component
+
+
+def side_by_side(rows: list[list[scipy.sparse.spmatrix]]) -> scipy.sparse.csr_matrix:
+    """One CSR row per message: its one-row blocks side by side (equal to ``vstack`` of ``hstack``ed rows).
+
+    Every message has blocks of the same widths (the same featurizers). The result is in canonical form (indices
+    sorted, duplicates summed), as scipy's stacking leaves it.
+    """
+    widths = [block.shape[1] for block in rows[0]]
+    offsets = np.concatenate(([0], np.cumsum(widths)[:-1]))
+    data, indices, indptr = [], [], [0]
+    for blocks in rows:
+        if [block.shape for block in blocks] != [(1, width) for width in widths]:
+            raise ValueError(f"sentence features of unequal shapes: {[block.shape for block in blocks]}")
+        for block, offset in zip(blocks, offsets, strict=True):
+            coo = block.tocoo()
+            data.append(coo.data)
+            indices.append(coo.col.astype(np.int64) + offset)
+        indptr.append(indptr[-1] + sum(block.nnz for block in blocks))
+    dtype = np.result_type(*(block.dtype for block in rows[0]))
+    matrix = scipy.sparse.csr_matrix(
+        (np.concatenate(data).astype(dtype, copy=False), np.concatenate(indices), np.array(indptr)),
+        shape=(len(rows), int(sum(widths))))
+    matrix.sum_duplicates()
+    return matrix

@@ -15,7 +15,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.tfidf_classifier import TfidfLogisticRegressionClassifier, UntrustedModelError
+from nlu.components.tfidf_classifier import TfidfLogisticRegressionClassifier, UntrustedModelError, side_by_side
 
 # Sentence feature counts (5 features) for three intents; feature 4 appears everywhere, feature 3 is repeated.
 EXAMPLES = [
@@ -105,3 +105,27 @@ def test_the_project_model_uses_it(assistant) -> None:
     assert parsed["intent"]["name"] != "nlu_fallback"
     assert parsed["intent"]["confidence"] >= 0.2
     assert len(parsed["intent_ranking"]) > 5
+
+
+def test_sentence_features_side_by_side_equal_scipys_stacking() -> None:
+    """Blocks of every kind the featurizers give: sorted counts, unsorted COO with a repeated column, floats."""
+    rng = np.random.default_rng(7)
+
+    def message_blocks() -> list[scipy.sparse.spmatrix]:
+        words = scipy.sparse.random(1, 50, density=0.1, format="coo", random_state=rng, dtype=np.int64)
+        characters = scipy.sparse.random(1, 80, density=0.2, format="csr", random_state=rng)
+        columns = rng.integers(0, 30, size=6)
+        pinyin = scipy.sparse.coo_matrix((np.arange(1.0, 7.0), (np.zeros(6, dtype=int), columns[::-1])),
+                                         shape=(1, 30))  # unsorted, maybe repeated columns
+        return [words, characters, pinyin]
+
+    rows = [message_blocks() for _ in range(4)]
+    expected = scipy.sparse.vstack([scipy.sparse.hstack(blocks, format="csr") for blocks in rows], format="csr")
+    ours = side_by_side(rows)
+    assert ours.shape == expected.shape == (4, 160) and ours.dtype == expected.dtype
+    assert ours.has_canonical_format
+    assert (ours != expected).nnz == 0
+    np.testing.assert_array_equal(ours.indices, expected.indices)
+    np.testing.assert_array_equal(ours.data, expected.data)
+    with pytest.raises(ValueError, match="unequal shapes"):
+        side_by_side([rows[0], rows[1][:2]])
