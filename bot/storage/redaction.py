@@ -84,18 +84,17 @@ def _normalized(text: str) -> tuple[str, list[int]]:
     return "".join(parts), origins
 
 
-def _redact_kind(text: str, kind: re.Pattern[str], token: str) -> str:
-    normalized, origins = _normalized(text)
-    spans = [(origins[match.start()], origins[match.end() - 1] + 1) for match in kind.finditer(normalized)
-             if _is_personal(kind, match.group())]
-    for start, end in reversed(spans):
-        text = text[:start] + token + text[end:]
-    return text
-
-
 def _redact_once(text: str) -> str:
+    """Each kind in turn, on the text as the kinds before it left it (normalised again only after a change)."""
+    normalized, origins = _normalized(text)
     for kind, token in _KINDS:
-        text = _redact_kind(text, kind, token)
+        spans = [(origins[match.start()], origins[match.end() - 1] + 1) for match in kind.finditer(normalized)
+                 if _is_personal(kind, match.group())]
+        if not spans:
+            continue
+        for start, end in reversed(spans):
+            text = text[:start] + token + text[end:]
+        normalized, origins = _normalized(text)
     return text
 
 
