@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +23,8 @@ from wechatpy.client import WeChatClient
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
+from wechatpy.session import SessionStorage
+from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.utils import check_signature
 
 from bot.channels.base import (
@@ -60,11 +63,32 @@ class ApiClient(WeChatClient):
 
 @functools.lru_cache(maxsize=2)
 def api_client(app_id: str, app_secret: str, api_base_url: str | None) -> WeChatClient:
-    """One client per process: it caches the access token and refreshes it only when it expires."""
-    client = ApiClient(app_id, app_secret, timeout=SEND_TIMEOUT_SECONDS)
+    """One client per process: it keeps the access token (``token_storage``) and renews it only when it expires."""
+    client = ApiClient(app_id, app_secret, session=token_storage(), timeout=SEND_TIMEOUT_SECONDS)
     if api_base_url:
         client.API_BASE_URL = api_base_url
     return client
+
+
+def token_storage() -> SessionStorage | None:
+    """Where the access token is kept: in Redis when the deployment shares one (``REDIS_HOST`` set, as in the
+    production profile), otherwise in this process (wechatpy's memory storage).
+
+    WeChat invalidates an official account's previous token a few minutes after issuing a new one, so processes
+    that each fetched their own (several replicas, several workers) would keep making each other's tokens stale.
+    Shared through Redis (wechatpy's ``RedisStorage``, under ``REDIS_KEY_PREFIX:wechat``, expiring with the token),
+    one process fetches and the others read it.
+    """
+    if not os.environ.get("REDIS_HOST", "").strip():
+        return None
+    import redis
+
+    from bot.prod import redis_environment
+
+    values = redis_environment()
+    client = redis.Redis(host=values["REDIS_HOST"], port=int(values["REDIS_PORT"]), db=int(values["REDIS_DB"]),
+                         password=values["REDIS_PASSWORD"] or None, socket_timeout=3)
+    return RedisStorage(client, prefix=f"{values['REDIS_KEY_PREFIX']}:wechat")
 
 
 def cdata_safe(text: str) -> str:

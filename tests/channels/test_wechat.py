@@ -231,3 +231,46 @@ def test_a_message_at_the_limit_is_still_answered(live_assistant) -> None:
     status, body = post(live_assistant.webhook("wechat"), signed_query(),
                         text_xml(f"o-{uuid.uuid4().hex[:12]}", text).encode())
     assert status == 200 and "消息太长" not in body.decode()
+
+
+def test_processes_of_one_deployment_share_one_access_token_through_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two clients as two worker processes would build them: the second reads the first one's token from Redis
+    instead of fetching one (which would make WeChat retire the first)."""
+    import redis
+
+    from bot.channels.wechat import api_client
+    from tests.channels.conftest import WeChatAPI
+
+    prefix = f"wxtest{uuid.uuid4().hex[:8]}"
+    client = redis.Redis(host="127.0.0.1", port=6379, db=1, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379: the shared-token test needs one")
+    monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
+    monkeypatch.setenv("REDIS_KEY_PREFIX", prefix)
+    wechat_api = WeChatAPI()
+    wechat_api.api.start()
+    try:
+        base_url = f"{wechat_api.api.url}/cgi-bin/"
+        first, second = (api_client.__wrapped__(WECHAT_APP_ID, WECHAT_APP_SECRET, base_url) for _ in range(2))
+        assert first is not second
+        assert first.access_token == second.access_token == "FAKE-ACCESS-TOKEN"
+        assert [path for path, _ in wechat_api.api.calls if path.endswith("/token")] == ["/cgi-bin/token"]
+        ttl = client.ttl(f"{prefix}:wechat:{WECHAT_APP_ID}_access_token")
+        assert 0 < ttl <= 7200  # expires with the token
+    finally:
+        wechat_api.api.stop()
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+def test_without_a_shared_redis_the_token_stays_in_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wechatpy.session.memorystorage import MemoryStorage
+
+    from bot.channels.wechat import api_client, token_storage
+
+    monkeypatch.delenv("REDIS_HOST", raising=False)
+    assert token_storage() is None
+    assert isinstance(api_client.__wrapped__(WECHAT_APP_ID, WECHAT_APP_SECRET, None).session, MemoryStorage)
