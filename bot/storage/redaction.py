@@ -1,7 +1,8 @@
 """Personal data out of stored conversation text: 身份证号, mobile numbers, bank card numbers and e-mail addresses.
 
-Numbers and addresses are looked for in the NFKC form of the text, so full-width digits and letters (１３８…, ｘ,
-＠) are caught like ASCII ones; the rest of the text is kept as written (Chinese punctuation stays full-width).
+Numbers and addresses are looked for in the NFKC form of the text without its invisible format characters, so
+full-width digits and letters (１３８…, ｘ, ＠) and numbers split by zero-width spaces are caught like plain ones;
+the rest of the text is kept as written (Chinese punctuation stays full-width).
 A number is replaced only when it is a whole run of digits (never a piece of a longer number) and, for ID and
 card numbers, only when its check digit is right: a policy number or an amount of money stays readable.
 """
@@ -74,11 +75,15 @@ _KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_CAR
 
 
 def _normalized(text: str) -> tuple[str, list[int]]:
-    """The NFKC form of each character, joined, and for each of its characters the index it came from."""
+    """The NFKC form of each character, joined, and for each of its characters the index it came from.
+
+    Invisible format characters (zero-width spaces and joiners, soft hyphens, direction marks: category Cf) are
+    left out, so a number split by them is still one number; a replacement covers them too.
+    """
     parts: list[str] = []
     origins: list[int] = []
     for index, character in enumerate(text):
-        part = unicodedata.normalize("NFKC", character)
+        part = "" if unicodedata.category(character) == "Cf" else unicodedata.normalize("NFKC", character)
         parts.append(part)
         origins.extend([index] * len(part))
     return "".join(parts), origins

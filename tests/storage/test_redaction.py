@@ -140,6 +140,14 @@ def test_full_width_digits_and_letters_are_caught() -> None:
     assert redact("ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ") == EMAIL_TOKEN
 
 
+def test_numbers_split_by_invisible_characters_are_caught() -> None:
+    assert redact("手机138\u200b1234\u200b5678。") == f"手机{MOBILE_TOKEN}。"
+    assert redact(f"身份证{VALID_ID[:6]}\u00ad{VALID_ID[6:]}\u200d") == f"身份证{ID_TOKEN}\u200d"
+    assert redact(f"\ufeff卡{CARD_16[:8]}\u2060{CARD_16[8:]}") == f"\ufeff卡{CARD_TOKEN}"
+    assert redact("zs\u200c@example.org") == EMAIL_TOKEN
+    assert redact("补贴5000\u200b元") == "补贴5000\u200b元"  # not personal: kept as written
+
+
 def test_ordinary_numbers_stay() -> None:
     for text in ("文件日期2015-12-12，三(四)2", "补贴5000元，贷款10万元，占股35%", "大三 毕业俩年 2021年毕业",
                  "编号123456789012", "电话0931-1234567", ""):
