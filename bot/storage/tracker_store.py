@@ -122,9 +122,9 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         """
         if failed_in_this_turn():
             raise StorageUnavailable("the stored conversation could not be read; not saving a blank one")
-        await self.stream_events(tracker)
         stored = self._count_read_in_this_turn(tracker)
         try:
+            await self.stream_events(tracker)  # Rasa's event broker, if one is configured
             try:
                 self._write(tracker, stored, with_turns=True)
             except _TurnLogFailed as failure:
