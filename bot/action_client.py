@@ -22,6 +22,9 @@ from typing import Any
 
 import aiohttp
 import ujson
+from aiohttp import ContentTypeError
+from rasa.shared.exceptions import FileNotFoundException
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, concat_url
 
 KEEP_ALIVE_SECONDS = 2.0
 
@@ -34,8 +37,6 @@ def _session() -> aiohttp.ClientSession:
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
-        from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
-
         connector = aiohttp.TCPConnector(keepalive_timeout=KEEP_ALIVE_SECONDS)
         session = aiohttp.ClientSession(connector=connector, json_serialize=ujson.dumps,
                                         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))
@@ -47,10 +48,6 @@ async def request(self: Any, method: str = "post", subpath: str | None = None,
                   content_type: str | None = "application/json", compress: bool = False, **kwargs: Any) -> Any:
     """``EndpointConfig.request`` on this loop's shared session: the JSON answer, None when it is not JSON,
     ``ClientResponseError`` (status, reason, body) for a status of 400 or more."""
-    from aiohttp import ContentTypeError
-    from rasa.shared.exceptions import FileNotFoundException
-    from rasa.utils.endpoints import ClientResponseError, concat_url
-
     headers = {"Content-Type": content_type} if content_type else {}
     headers.update(kwargs.pop("headers", {}))
     headers.update(self.headers)

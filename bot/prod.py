@@ -21,9 +21,13 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.server import HOST, start_servers, stop_servers
 from bot.settings import load_settings
+
+if TYPE_CHECKING:
+    import redis as redis_client
 
 ENDPOINTS_FILE = "endpoints.prod.yml"
 # What endpoints.prod.yml reads besides DATABASE_URL and ACTION_SERVER_URL, with the defaults for one machine.
@@ -72,12 +76,19 @@ def redis_environment(environment: Mapping[str, str] | None = None) -> dict[str,
     return values
 
 
+def redis_connection(redis: Mapping[str, str]) -> redis_client.Redis:
+    """A redis-py client for the REDIS_* values (as ``redis_environment`` gives them), 3 s socket timeout."""
+    import redis as redis_client
+
+    return redis_client.Redis(host=redis["REDIS_HOST"], port=int(redis["REDIS_PORT"]), db=int(redis["REDIS_DB"]),
+                              password=redis["REDIS_PASSWORD"] or None, socket_timeout=3)
+
+
 def check_backends(database_url: str, redis: Mapping[str, str]) -> None:
     """Refuse to start without a shared database server and a reachable Redis, with a one-line reason.
 
     (Otherwise the replicas would load their models for a minute and then answer every message with an error.)
     """
-    import redis as redis_client
     import sqlalchemy as sa
 
     url = sa.engine.make_url(database_url)
@@ -93,8 +104,7 @@ def check_backends(database_url: str, redis: Mapping[str, str]) -> None:
                                f"{error.__class__.__name__}") from error
     finally:
         engine.dispose()
-    client = redis_client.Redis(host=redis["REDIS_HOST"], port=int(redis["REDIS_PORT"]), db=int(redis["REDIS_DB"]),
-                                password=redis["REDIS_PASSWORD"] or None, socket_timeout=3)
+    client = redis_connection(redis)
     try:
         client.ping()
     except Exception as error:

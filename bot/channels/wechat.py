@@ -81,14 +81,10 @@ def token_storage() -> SessionStorage | None:
     """
     if not os.environ.get("REDIS_HOST", "").strip():
         return None
-    import redis
-
-    from bot.prod import redis_environment
+    from bot.prod import redis_connection, redis_environment
 
     values = redis_environment()
-    client = redis.Redis(host=values["REDIS_HOST"], port=int(values["REDIS_PORT"]), db=int(values["REDIS_DB"]),
-                         password=values["REDIS_PASSWORD"] or None, socket_timeout=3)
-    return RedisStorage(client, prefix=f"{values['REDIS_KEY_PREFIX']}:wechat")
+    return RedisStorage(redis_connection(values), prefix=f"{values['REDIS_KEY_PREFIX']}:wechat")
 
 
 def cdata_safe(text: str) -> str:

@@ -76,7 +76,6 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         in a SciPy sparse matrix, which is trusted here by name. Anything else is refused loudly (Rasa's own
         load would quietly return an untrained classifier).
         """
-        import numpy as np
         import skops.io as sio
 
         component = cls(config, execution_context.node_name, model_storage, resource)
