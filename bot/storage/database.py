@@ -38,22 +38,30 @@ def ensure_sqlite_directory(database_url: str) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def engine_options(url: sa.engine.URL | str) -> dict[str, object]:
+def engine_options(url: sa.engine.URL | str, pre_ping: bool = True) -> dict[str, object]:
     """Connection pool options for ``url``.
 
     A database server: each pooled connection is checked before use (``pool_pre_ping``), so after a database
-    restart a dead connection is replaced instead of failing a turn. A SQLite file has no connection to lose, so
-    no check; its connections are kept open in a pool (SQLAlchemy 1.4 opens and closes one per use for a file,
-    and closing the last connection of a WAL database checkpoints it: about 5 ms per database call here). A pooled
-    connection may be used by another thread afterwards (never by two at once), hence ``check_same_thread``.
-    SQLAlchemy 2.0 does the same by default.
+    restart a dead connection is replaced instead of failing a turn (``pre_ping=False`` for a caller that handles
+    a dead connection itself, as the tracker store does: the check is a round trip per use). A SQLite file has no
+    connection to lose, so no check; its connections are kept open in a pool (SQLAlchemy 1.4 opens and closes one
+    per use for a file, and closing the last connection of a WAL database checkpoints it: about 5 ms per database
+    call here). A pooled connection may be used by another thread afterwards (never by two at once), hence
+    ``check_same_thread``. SQLAlchemy 2.0 does the same by default.
     """
     url = sa.engine.make_url(url)
     if url.get_backend_name() != "sqlite":
-        return {"pool_pre_ping": True}
+        return {"pool_pre_ping": pre_ping}
     if url.database in (None, "", ":memory:"):
         return {}
     return {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
+
+
+def is_dead_connection(error: BaseException) -> bool:
+    """True for the error of a statement whose connection turned out to be gone (a database restart, a killed
+    session): SQLAlchemy has then already replaced the pool's connections, so running the statement again on a
+    new connection is the usual remedy ("optimistic" disconnect handling)."""
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
 
 
 def use_sqlite_wal(engine: sa.engine.Engine) -> None:

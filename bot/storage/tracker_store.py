@@ -25,7 +25,13 @@ from sqlalchemy.orm import sessionmaker
 from bot.runtime import install_rasa_adjustments
 from bot.settings import load_settings
 from bot.storage.availability import StorageUnavailable, failed_in_this_turn, report_storage_failure
-from bot.storage.database import engine_for, engine_options, ensure_sqlite_directory, use_sqlite_wal
+from bot.storage.database import (
+    engine_for,
+    engine_options,
+    ensure_sqlite_directory,
+    is_dead_connection,
+    use_sqlite_wal,
+)
 from bot.storage.event_statements import SENDER, event_statements
 from bot.storage.turns import insert_turns, turns_from_events
 
@@ -73,13 +79,16 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
                          username=url.username, password=url.password, event_broker=event_broker,
                          query=dict(url.query) or None, **kwargs)
         # Rasa's engine has no liveness check: after a database restart, every pooled connection would fail
-        # once. The same engine with ``engine_options`` (pool_pre_ping on a server) replaces dead connections.
+        # once. Here a read or write that finds its connection dead is run once more on a new one (see
+        # ``_retrieve`` and ``save``); checking every connection before use would cost a round trip each time.
         self.engine.dispose()
         self.engine = sa.create_engine(self.engine.url, **create_engine_kwargs(self.engine.url),
-                                       **engine_options(self.engine.url))
+                                       **engine_options(self.engine.url, pre_ping=False))
         use_sqlite_wal(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._statements = event_statements(self.SQLEvent.__table__)
+        # A database server reads outside a transaction (see ``_retrieve``); SQLite starts none for a SELECT.
+        self._read_options = {} if url.get_backend_name() == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
@@ -126,43 +135,78 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         try:
             await self.stream_events(tracker)  # Rasa's event broker, if one is configured
             try:
-                self._write(tracker, stored, with_turns=True)
+                self._write_on_a_live_connection(tracker, stored, with_turns=True)
             except _TurnLogFailed as failure:
                 # The dialogue state matters more than the log: store the events alone.
-                self._write(tracker, stored, with_turns=False)
+                self._write_on_a_live_connection(tracker, stored, with_turns=False)
                 logger.error("could not log the conversation turns; the tracker itself was saved",
                              exc_info=failure.__cause__)
         except Exception as error:
             report_storage_failure(error)
             raise
 
+    def _write_on_a_live_connection(self, tracker: DialogueStateTracker, stored: int | None,
+                                    with_turns: bool) -> None:
+        """``_write``, once more on a new connection when its connection was found dead before the commit (the
+        transaction then never reached the database). A commit whose answer was lost is not repeated."""
+        try:
+            self._write(tracker, stored, with_turns)
+        except _DeadBeforeCommit as dead:
+            logger.warning("the database connection was gone (%s); writing again on a new one", dead.__cause__)
+            try:
+                self._write(tracker, stored, with_turns)
+            except _DeadBeforeCommit as again:
+                raise again.__cause__ from None
+
     def _write(self, tracker: DialogueStateTracker, stored: int | None, with_turns: bool) -> None:
         """One transaction: the events not stored yet (one multi-row INSERT, ids ascending in event order, as
         Rasa's ``SQLTrackerStore.save`` stores them one ORM object at a time) and the turns they complete."""
         events = list(tracker.events)
         with self.engine.begin() as connection:
-            if stored is None:  # Rasa counts the stored events of the latest session
-                stored = connection.execute(self._statements.latest_session_count,
-                                            {SENDER: tracker.sender_id}).scalar_one()
-            rows = [_event_row(tracker.sender_id, event) for event in events[stored:]]
-            if rows:
-                connection.execute(self._statements.insert, rows)
-            if with_turns:
-                try:
-                    insert_turns(connection, turns_from_events(
-                        tracker.sender_id, completed_turn_events(events, stored), self.salt))
-                except Exception as error:
-                    raise _TurnLogFailed from error
+            try:
+                if stored is None:  # Rasa counts the stored events of the latest session
+                    stored = connection.execute(self._statements.latest_session_count,
+                                                {SENDER: tracker.sender_id}).scalar_one()
+                rows = [_event_row(tracker.sender_id, event) for event in events[stored:]]
+                if rows:
+                    connection.execute(self._statements.insert, rows)
+                if with_turns:
+                    try:
+                        insert_turns(connection, turns_from_events(
+                            tracker.sender_id, completed_turn_events(events, stored), self.salt))
+                    except Exception as error:
+                        if is_dead_connection(error):
+                            raise
+                        raise _TurnLogFailed from error
+            except sa.exc.DBAPIError as error:
+                if is_dead_connection(error):
+                    raise _DeadBeforeCommit from error
+                raise
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        """Rasa's ``_retrieve`` with a statement built once, reading only the events' JSON column."""
+        """Rasa's ``_retrieve`` with a statement built once, reading only the events' JSON column.
+
+        On a database server the read runs outside a transaction (autocommit: no BEGIN and ROLLBACK round trips
+        around one SELECT, which sees the same committed rows), and once more on a new connection if its
+        connection was found dead.
+        """
         statement = (self._statements.all_sessions_data if fetch_events_from_all_sessions
                      else self._statements.latest_session_data)
-        with self.engine.connect() as connection:
-            events = [json.loads(data) for data in connection.execute(statement, {SENDER: sender_id}).scalars()]
+        try:
+            rows = self._read_events(statement, sender_id)
+        except sa.exc.DBAPIError as error:
+            if not is_dead_connection(error):
+                raise
+            logger.warning("the database connection was gone (%s); reading again on a new one", error)
+            rows = self._read_events(statement, sender_id)
+        events = [json.loads(data) for data in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
+
+    def _read_events(self, statement: sa.sql.Select, sender_id: str) -> list[str]:
+        with self.engine.connect().execution_options(**self._read_options) as connection:
+            return list(connection.execute(statement, {SENDER: sender_id}).scalars())
 
     @staticmethod
     def _count_read_in_this_turn(tracker: DialogueStateTracker) -> int | None:
@@ -180,6 +224,10 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
 
 class _TurnLogFailed(Exception):
     """Storing the turn log failed (its cause attached); the events can still be stored without it."""
+
+
+class _DeadBeforeCommit(Exception):
+    """A statement of the write found its connection gone (cause attached): nothing of it was committed."""
 
 
 def _event_row(sender_id: str, event: Event) -> dict[str, Any]:

@@ -133,7 +133,7 @@ def test_saving_the_tracker_a_turn_read_writes_events_and_turns_in_one_transacti
         tracker.update(event)
     with statements_run(store.engine) as sent:
         save(store, tracker)
-    writes = [statement.split(" (")[0] for statement in sent if not statement.startswith("SELECT 1")]
+    writes = [statement.split(" (")[0] for statement in sent]
     assert writes == ["INSERT INTO events", "INSERT INTO turns", "COMMIT"]  # known count: no query
     expected = [event.type_name for event in [*first, *second]]
     assert stored_event_types(store) == expected
@@ -166,6 +166,64 @@ def test_it_reads_the_same_events_as_rasas_own_store(store: ReviewedSQLTrackerSt
         assert list(asyncio.run(rasa.retrieve(SENDER)).events) == list(ours_latest.events)
         assert list(asyncio.run(rasa.retrieve_full_tracker(SENDER)).events) == list(ours_all.events)
     assert asyncio.run(store.retrieve("somebody else")) is None
+
+
+def test_a_turn_on_postgresql_reads_outside_a_transaction_and_checks_no_connection(
+        postgresql_url: str, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One SELECT in autocommit mode (no BEGIN/ROLLBACK round trips), one transaction for the write, and no
+    ``SELECT 1`` liveness check before either (a dead connection is handled when met: next test)."""
+    store = ReviewedSQLTrackerStore(domain=domain, database_url=postgresql_url, salt=SALT)
+    save(store, DialogueStateTracker.from_events(SENDER, [*session_start(), *turn("你好", "greet", 0.9, ["你好"])],
+                                                 domain.slots))
+    pings: list[object] = []
+    monkeypatch.setattr(store.engine.dialect, "do_ping", lambda connection: pings.append(connection) or True)
+    autocommit: dict[str, bool] = {}
+
+    def on_execute(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        autocommit[statement.split()[0]] = connection.connection.dbapi_connection.autocommit
+
+    sa.event.listen(store.engine, "before_cursor_execute", on_execute)
+    try:
+        tracker = retrieve(store)
+        for event in turn("谢谢", "thank", 0.95, ["不客气"]):
+            tracker.update(event)
+        save(store, tracker)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", on_execute)
+    assert autocommit == {"SELECT": True, "INSERT": False}
+    assert pings == []
+    assert [row["user_text"] for row in stored_turns(postgresql_url)] == ["你好", "谢谢"]
+
+
+def terminate_pooled_connection(store: ReviewedSQLTrackerStore, database_url: str) -> None:
+    """Kill, from another session, the server process of the connection the store's pool holds."""
+    with store.engine.connect() as connection:
+        backend = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    with engine_for(database_url).connect() as killer:
+        assert killer.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+
+
+def test_a_connection_killed_by_the_database_is_replaced_without_failing_a_read_or_a_write(
+        postgresql_url: str, domain: Domain, caplog: pytest.LogCaptureFixture) -> None:
+    store = ReviewedSQLTrackerStore(domain=domain, database_url=postgresql_url, salt=SALT)
+    first = [*session_start(), *turn("你好", "greet", 0.9, ["你好"])]
+    save(store, DialogueStateTracker.from_events(SENDER, first, domain.slots))
+
+    terminate_pooled_connection(store, postgresql_url)
+    with caplog.at_level(logging.WARNING, logger="bot.storage.tracker_store"):
+        tracker = retrieve(store)
+    assert "reading again on a new one" in caplog.text
+    assert [event.type_name for event in tracker.events] == [event.type_name for event in first[1:]]
+
+    second = turn("社保补贴", "student_startup_social_insurance", 0.9, ["第一段"])
+    for event in second:
+        tracker.update(event)
+    terminate_pooled_connection(store, postgresql_url)
+    with caplog.at_level(logging.WARNING, logger="bot.storage.tracker_store"):
+        save(store, tracker)
+    assert "writing again on a new one" in caplog.text
+    assert stored_event_types(store) == [event.type_name for event in [*first, *second]]  # each once
+    assert [row["user_text"] for row in stored_turns(postgresql_url)] == ["你好", "社保补贴"]
 
 
 def test_completed_turn_events_include_a_turn_begun_before_the_new_events() -> None:
