@@ -151,3 +151,19 @@ def test_values_json_cannot_tell_apart_are_never_taken_as_known(value: Any) -> N
     assert performance._frozen({"event": "slot", "value": value}) is None
     assert performance._frozen({"event": "slot", "value": ["a", "tuple"]}) != performance._frozen(
         {"event": "slot", "value": ("a", "tuple")})
+
+
+def test_the_empty_domain_check_builds_the_empty_domain_once_with_rasas_answers(
+        patched: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    project = Domain.load(str(Path(__file__).resolve().parents[1] / "domain.yml"))
+    built: list[Domain] = []
+    original_empty = Domain.empty.__func__
+    monkeypatch.setattr(Domain, "empty", classmethod(lambda cls: built.append(original_empty(cls)) or built[-1]))
+    answers = [project.is_empty(), Domain.from_dict({}).is_empty(), project.is_empty()]
+    assert answers == [False, True, False]  # Rasa: as_dict() == Domain.empty().as_dict()
+    assert len(built) <= 1  # at most once, not once per call
+    assert Domain.from_dict({}).as_dict() == original_empty(Domain).as_dict()

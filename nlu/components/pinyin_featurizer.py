@@ -45,6 +45,7 @@ class PinyinFeaturizer(SparseFeaturizer, GraphComponent):
 
     A homophone typo changes the characters but not the pinyin, so the classifier still sees the same
     features for "社宝" as for "社保". Syllables seen fewer than ``min_count`` times in training are dropped.
+    ``sequence_features: false`` skips the per-token counts, for a classifier that reads only whole messages.
     """
 
     @classmethod
@@ -53,7 +54,7 @@ class PinyinFeaturizer(SparseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**SparseFeaturizer.get_default_config(), "max_ngram": 2, "min_count": 2}
+        return {**SparseFeaturizer.get_default_config(), "max_ngram": 2, "min_count": 2, "sequence_features": True}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  execution_context: ExecutionContext, vocabulary: dict[str, int] | None = None) -> None:
@@ -97,7 +98,8 @@ class PinyinFeaturizer(SparseFeaturizer, GraphComponent):
             tokens: list[Token] | None = message.get(TOKENS_NAMES[TEXT])
             if not tokens or not self._vocabulary:
                 continue
-            sequence = self._matrix([self._token_grams(token) for token in tokens])
+            sequence = (self._matrix([self._token_grams(token) for token in tokens])
+                        if self._config["sequence_features"] else None)
             sentence = self._matrix([self._sentence_grams(message)])
             self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=TEXT, message=message)
         return messages

@@ -15,7 +15,12 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.tfidf_classifier import TfidfLogisticRegressionClassifier, UntrustedModelError, side_by_side
+from nlu.components.tfidf_classifier import (
+    FittedTfidfTransformer,
+    TfidfLogisticRegressionClassifier,
+    UntrustedModelError,
+    side_by_side,
+)
 
 # Sentence feature counts (5 features) for three intents; feature 4 appears everywhere, feature 3 is repeated.
 EXAMPLES = [
@@ -81,6 +86,34 @@ def test_the_stored_classifier_loads_with_the_same_answers_and_column_major_weig
     for counts, _ in EXAMPLES:
         assert ranking(loaded, counts) == pytest.approx(ranking(classifier, counts), abs=1e-12)
     assert max(ranking(loaded, [0, 0, 3, 0, 1]).items(), key=lambda item: item[1])[0] == "greet"
+
+
+def test_the_loaded_weighting_computes_its_idf_vector_once_and_transforms_as_scikit_learn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    classifier, storage, resource, context = train(tmp_path)
+    loaded = TfidfLogisticRegressionClassifier.load(
+        {**TfidfLogisticRegressionClassifier.get_default_config(), **CONFIG}, storage, resource, context)
+    tfidf = loaded.clf.named_steps["tfidf"]
+    assert isinstance(tfidf, FittedTfidfTransformer)
+    fitted = classifier.clf.named_steps["tfidf"]  # the plain scikit-learn transformer that was trained
+    assert type(fitted) is TfidfTransformer
+    sums: list[object] = []
+    original_sum = scipy.sparse.csr_matrix.sum
+    monkeypatch.setattr(scipy.sparse.csr_matrix, "sum",
+                        lambda matrix, *args, **kwargs: sums.append(matrix) or original_sum(matrix, *args, **kwargs))
+    probes = scipy.sparse.csr_matrix([[2, 1, 0, 3, 1], [0, 0, 7, 0, 1], [1, 1, 1, 1, 1]], dtype=float)
+    for _ in range(3):
+        assert (tfidf.transform(probes) != fitted.transform(probes)).nnz == 0  # the same numbers, bit for bit
+    monkeypatch.undo()
+    assert len([matrix for matrix in sums if matrix is tfidf._idf_diag]) == 1
+    assert len([matrix for matrix in sums if matrix is fitted._idf_diag]) == 3  # scikit-learn's: every call
+    assert np.array_equal(tfidf.idf_, fitted.idf_)
+    tfidf.idf_ = [1.0, 2.0, 3.0, 4.0, 5.0]  # setting it (or fitting again) is not hidden by the kept vector
+    assert np.array_equal(tfidf.idf_, [1.0, 2.0, 3.0, 4.0, 5.0])
+    tfidf.fit(probes)
+    assert np.array_equal(tfidf.idf_, TfidfTransformer(sublinear_tf=True).fit(probes).idf_)
 
 
 def test_a_stored_file_with_an_untrusted_type_is_refused_not_quietly_replaced(tmp_path: Path) -> None:
