@@ -167,3 +167,38 @@ def test_the_empty_domain_check_builds_the_empty_domain_once_with_rasas_answers(
     assert answers == [False, True, False]  # Rasa: as_dict() == Domain.empty().as_dict()
     assert len(built) <= 1  # at most once, not once per call
     assert Domain.from_dict({}).as_dict() == original_empty(Domain).as_dict()
+
+
+def test_objects_alive_when_serving_starts_are_left_out_of_later_collections() -> None:
+    """In a fresh interpreter (freezing is process-wide): garbage is freed first, the rest is frozen, and a full
+    collection afterwards walks only what was created since."""
+    import subprocess
+    import sys
+
+    program = """
+import gc, weakref
+from bot.performance import freeze_loaded_objects
+
+class Node:
+    pass
+
+model = [[index] for index in range(200_000)]           # what a loaded model is: many long-lived objects
+garbage = Node(); garbage.itself = garbage               # a reference cycle nobody holds any more
+dead = weakref.ref(garbage); del garbage
+frozen = freeze_loaded_objects()
+assert dead() is None, "garbage was frozen instead of freed"
+assert frozen >= len(model), frozen
+later = [[index] for index in range(10)]
+assert len(gc.get_objects()) < 1_000, len(gc.get_objects())  # what a collection walks now
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_every_rasa_server_freezes_its_loaded_model_once_it_serves() -> None:
+    from bot.channels.health import HealthInput
+
+    blueprint = HealthInput().blueprint(lambda _message: None)
+    started = [listener for listener in blueprint._future_listeners if listener.event == "after_server_start"]
+    assert [listener.listener.__name__ for listener in started] == ["spare_the_model_from_garbage_collection"]

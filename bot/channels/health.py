@@ -19,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.action_client import close_sessions
+from bot.performance import freeze_loaded_objects
 from bot.settings import load_settings
 from bot.storage.database import engine_for
 
@@ -87,6 +88,12 @@ class HealthInput(InputChannel):
             ready = all(value == "ok" for value in checks.values())
             return response.json({"status": "ready" if ready else "not ready", "checks": checks},
                                  status=200 if ready else 503)
+
+        @health.listener("after_server_start")
+        async def spare_the_model_from_garbage_collection(*_: Any) -> None:
+            """Rasa loads the model before the server starts (``before_server_start``); from here on its objects
+            are left out of garbage collection (``bot.performance.freeze_loaded_objects``)."""
+            freeze_loaded_objects()
 
         @health.listener("after_server_stop")
         async def close_action_server_connections(*_: Any) -> None:
