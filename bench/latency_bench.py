@@ -31,7 +31,6 @@ import math
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from pathlib import Path
 from nlu_bench import BENCH_DIR, DATA_DIR, HELDOUT_DIR, PROJECT_DIR, Measured, rasa_environment, run_measured
 
 from bot.nlu_eval import read_examples
-from bot.server import HOST, start_servers, stop_servers, wait_until_up
+from bot.server import HOST, free_port, start_servers, stop_servers, wait_until_up
 
 MODELS = {
     "ours": PROJECT_DIR / "models" / "chuangye.tar.gz",
@@ -139,11 +138,6 @@ def percentile(values: list[float], share: float) -> float | None:
     rank = max(1, math.ceil(share * len(values)))
     return values[min(rank, len(values)) - 1]
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float | None:

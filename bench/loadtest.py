@@ -31,7 +31,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -47,12 +46,12 @@ import aiohttp
 import sqlalchemy as sa
 from loadtest_wechat import APP_ID, APP_SECRET, TOKEN, FakeWeChatAPI, signed_query, text_message_xml
 
+from bot.server import HOST, free_port
 from bot.settings import PROJECT_DIR, load_settings
 from bot.storage.handoffs import hash_sender
 from bot.storage.redaction import redact
 from bot.storage.turns import turns
 
-HOST = "127.0.0.1"
 LOG_DIR = PROJECT_DIR / ".rasa" / "loadtest"
 START_TIMEOUT_SECONDS = 420.0
 TURN_TIMEOUT_SECONDS = 60.0
@@ -224,11 +223,6 @@ async def warm_up(run: Run, replicas: int) -> None:
 
 
 # --- the production profile, started as `chuangye serve-prod` would be -----------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.server import HOST, start_servers, stop_servers
+from bot.server import HOST, free_port, start_servers, stop_servers
 from bot.settings import load_settings
 
 if TYPE_CHECKING:
@@ -56,11 +56,6 @@ class Replica:
     def running(self) -> bool:
         return bool(self.processes) and all(process.poll() is None for process in self.processes)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def redis_environment(environment: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,13 @@ from bot.channels.enabled import write_credentials
 from bot.settings import PROJECT_DIR, load_settings
 
 HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on the loopback address that nothing listens on now, for a server started next."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
 
 
 def _rasa_executable() -> str:

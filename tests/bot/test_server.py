@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from bot.server import HOST, start_servers, stop_servers, wait_until_up
+from bot.server import HOST, free_port, start_servers, stop_servers, wait_until_up
 from tests.conftest import MODEL_PATH
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

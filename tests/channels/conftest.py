@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.server import HOST, start_servers, stop_servers, wait_until_up
+from bot.server import HOST, free_port, start_servers, stop_servers, wait_until_up
 from tests.channels.fakes import RecordingAPI
 from tests.conftest import MODEL_PATH
 
@@ -28,11 +27,6 @@ TWILIO_AUTH_TOKEN = "twilio-test-token"
 
 _message_ids = itertools.count(1)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def telegram_responder(path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -9,7 +9,6 @@ import contextlib
 import datetime as dt
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,11 +23,11 @@ import sqlalchemy as sa
 
 from bot.console.accounts import create_staff
 from bot.console.schema import login_attempts
+from bot.server import HOST, free_port
 from bot.storage.database import engine_for
 from tests.console.client import Browser
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 ADMIN = ("amei", "admin-password-1")
 REVIEWER = ("xiaoli", "reviewer-password-1")
 _days = itertools.count()
@@ -52,11 +51,6 @@ class Console:
         assert browser.login(*REVIEWER).status_code == 303
         return browser
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
