@@ -15,10 +15,11 @@ second, each to a conversation whose previous turn has been answered), the laten
 conversation (a new sender) is a greeting, a policy question, often an eligibility check answered with facts
 and yes/no, sometimes "which department", then thanks or goodbye, all taken from the held-out files. A turn is
 one POST to ``/webhooks/rest/webhook`` until its reply arrives (NLU, dialogue, the action server, the tracker
-store). Prints p50/p95/p99 latency, turns per second and the servers' memory; the TF-IDF baseline has no dialogue
-(n/a). Rasa's default pipeline needs a full model (NLU and dialogue): it is trained into ``.rasa/bench/`` when
-missing or older than its inputs, and the time printed. Traffic goes to 127.0.0.1 only; every loop stops at
-the deadline. Figures, not pass/fail.
+store). Prints p50/p95/p99 latency, turns per second, the servers' memory and the CPU per turn of the servers and
+of the load generator (this process, on uvloop like the servers; it shares the cores with them); the TF-IDF
+baseline has no dialogue (n/a). Rasa's default pipeline needs a full model (NLU and dialogue): it is trained into
+``.rasa/bench/`` when missing or older than its inputs, and the time printed. Traffic goes to 127.0.0.1 only;
+every loop stops at the deadline. Figures, not pass/fail.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvloop
 from nlu_bench import BENCH_DIR, DATA_DIR, HELDOUT_DIR, PROJECT_DIR, Measured, rasa_environment, run_measured
 
 from bot.nlu_eval import read_examples
@@ -108,6 +110,7 @@ class Load:
     seconds: float = 0.0
     warmup_turns: int = 0  # answered before the measurement (their server CPU is counted too)
     server_cpu_seconds: float | None = None  # Rasa (all workers) + action server, warm-up included
+    client_cpu_seconds: float | None = None  # this process: the load generator, warm-up included
 
     def ms(self, kind: str | None = None) -> list[float]:
         return sorted(ms for k, ms in self.latencies if kind is None or k == kind)
@@ -324,9 +327,10 @@ def measure(run: Run, phrases: Phrases, passes: list[Load], seconds: dict[int, f
             server_pids = [processes[0].pid, *process_tree(processes[1].pid)]
             for load in passes:
                 print(f"  {load.label} for {seconds[load.users]:g} s ...", flush=True)
-                cpu_before = cpu_seconds(server_pids)
-                asyncio.run(simulate(url, phrases, load, seconds[load.users], warmup_turns, seed))
+                cpu_before, client_before = cpu_seconds(server_pids), time.process_time()
+                uvloop.run(simulate(url, phrases, load, seconds[load.users], warmup_turns, seed))
                 load.server_cpu_seconds = cpu_seconds(server_pids) - cpu_before
+                load.client_cpu_seconds = time.process_time() - client_before
                 run.loads.append(load)
             run.action_rss_mb = rss_mb(processes[0].pid)
             run.rasa_rss_mb = sum(filter(None, (rss_mb(pid) for pid in process_tree(processes[1].pid))))
@@ -374,8 +378,17 @@ def _cell(value: float | None, digits: int = 1) -> str:
 
 def server_cpu_per_turn(load: Load) -> float | None:
     """CPU time of the Rasa and action servers per answered turn (warm-up turns counted as turns too)."""
+    return _per_turn(load, load.server_cpu_seconds)
+
+
+def client_cpu_per_turn(load: Load) -> float | None:
+    """CPU time of the load generator (this process) per answered turn, on the same cores as the servers."""
+    return _per_turn(load, load.client_cpu_seconds)
+
+
+def _per_turn(load: Load, cpu_seconds: float | None) -> float | None:
     turns = len(load.latencies) + load.warmup_turns
-    return 1000 * load.server_cpu_seconds / turns if load.server_cpu_seconds is not None and turns else None
+    return 1000 * cpu_seconds / turns if cpu_seconds is not None and turns else None
 
 
 def run_label(run: Run) -> str:
@@ -397,6 +410,7 @@ def print_table(runs: list[Run]) -> None:
         ("mean (ms)", lambda load: statistics.fmean(load.ms()) if load.latencies else None, 1),
         ("turns / s", lambda load: len(load.latencies) / load.seconds if load.seconds else None, 1),
         ("server CPU per turn (ms)", server_cpu_per_turn, 1),
+        ("load generator CPU per turn (ms)", client_cpu_per_turn, 1),
         ("policy question p50/p95 (ms)", "policy question", 0),
         ("eligibility p50/p95 (ms)", "eligibility", 0),
         ("chit-chat p50/p95 (ms)", "chit-chat", 0),
