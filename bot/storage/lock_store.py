@@ -90,7 +90,7 @@ class PromptRedisLockStore(RedisLockStore):
                 lock = await self._acquire_lock(conversation_id, ticket, min(wait_time_in_seconds, POLL_SECONDS))
             yield lock
         finally:
-            self._change(conversation_id, _finish_and_drop(ticket), written)
+            self._change(conversation_id, _finish(ticket), written)
 
     def _change(self, conversation_id: str, change: Change, guess: str | None = None) -> tuple[Any, str]:
         """Apply ``change`` (stored lock or None → new lock or None to delete, result) atomically.
@@ -129,16 +129,12 @@ class PromptRedisLockStore(RedisLockStore):
         self._change(conversation_id, expire)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._change(conversation_id, finish)
+        self._change(conversation_id, _finish(ticket_number))
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Finish the ticket, and delete the lock in the same change when nobody else waits."""
-        self._change(conversation_id, _finish_and_drop(ticket_number))
+        """Finish the ticket; the lock is deleted in the same change when nobody else waits (``_change`` deletes a
+        lock with no ticket left), so this is ``finish_serving`` itself."""
+        self.finish_serving(conversation_id, ticket_number)
 
 
 # KEYS[1]: a conversation's lock. ARGV[1]: the value it must still hold ('' = no lock); ARGV[2]: its new value
@@ -180,10 +176,10 @@ def _draw(conversation_id: str, lock_lifetime: float) -> Change:
     return draw
 
 
-def _finish_and_drop(ticket_number: int) -> Change:
-    def finish_and_drop(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+def _finish(ticket_number: int) -> Change:
+    def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
         if lock is not None:
             lock.remove_ticket_for(ticket_number)
         return lock, None  # deleted when no ticket is left
 
-    return finish_and_drop
+    return finish
