@@ -157,12 +157,13 @@ def _install_empty_domain_check() -> None:
 
     if getattr(Domain.is_empty, "_chuangye_cached", False):
         return
-    empty: list[dict[str, Any]] = []
+
+    @functools.lru_cache(maxsize=1)
+    def empty_domain() -> dict[str, Any]:
+        return Domain.empty().as_dict()
 
     def is_empty(self: Any) -> bool:
-        if not empty:
-            empty.append(Domain.empty().as_dict())
-        return self.as_dict() == empty[0]
+        return self.as_dict() == empty_domain()
 
     is_empty._chuangye_cached = True  # type: ignore[attr-defined]
     is_empty.__doc__ = Domain.is_empty.__doc__
