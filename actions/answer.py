@@ -10,54 +10,63 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     ANSWER,
+    CLARIFY,
+    ENGLISH,
     FORM_NAME,
     current_topic,
     departments_sentence,
     facts_in_latest_message,
+    intent_payload,
     kb,
     known_facts,
     messages,
     next_step_buttons,
     payload,
+    reply_language,
     topic_buttons,
+    topic_in_message,
 )
 from actions.eligibility import send_verdict
 from actions.feedback import feedback_buttons
 from policy_kb.engine import NEED_MORE_INFO, evaluate, has_rules
 from policy_kb.models import Topic
 from policy_kb.parks import find_parks
+from policy_kb.translations import department_name, topic_text
 
 PARK_TOPICS = ("demonstration_parks", "university_science_parks")
 COMMON_TOPICS = ["student_startup_social_insurance", "startup_guarantee_loan", "rural_returnee_startup",
                  "tax_incentives", "business_registration"]
 
 
-def topic_answer_text(topic: Topic, user_text: str = "") -> str:
+def topic_answer_text(topic: Topic, user_text: str = "", language: str = "zh") -> str:
     """The full answer: summary, benefits, who, status notes, what the document does not say, departments."""
-    wording = messages()["answer"]
-    lines = [wording["heading"].format(title=topic.title, section=topic.section, section_title=topic.section_title),
-             topic.summary]
+    wording = messages(language)["answer"]
+    text = topic_text(topic, language)
+    separator = "; " if language == ENGLISH else "；"
+    lines = [wording["heading"].format(title=text.title, section=topic.section, section_title=text.section_title),
+             text.summary]
     if topic.id in PARK_TOPICS and user_text:
         parks = find_parks(user_text, kb().parks)
         if parks:
             lines.append(wording["parks_found"])
             lines.extend(wording["park_line"].format(name=p.name, city=p.city, industries="、".join(p.industries))
                          for p in parks)
-    if topic.benefits:
-        lines.append(wording["benefits"] + "；".join(topic.benefits))
-    if topic.who:
-        lines.append(wording["who"] + "；".join(topic.who))
-    lines.extend(wording["status_note"].format(note=note.note) for note in topic.status_notes)
-    if topic.not_in_document:
-        lines.append(wording["not_in_document"].format(items="、".join(topic.not_in_document)))
-    lines.append(departments_sentence(topic))
+    if text.benefits:
+        lines.append(wording["benefits"] + " " * (language == ENGLISH) + separator.join(text.benefits))
+    if text.who:
+        lines.append(wording["who"] + " " * (language == ENGLISH) + separator.join(text.who))
+    lines.extend(wording["status_note"].format(note=note) for note in text.status_notes)
+    if text.not_in_document:
+        lines.append(wording["not_in_document"].format(items=(separator if language == ENGLISH else "、").join(
+            text.not_in_document)))
+    lines.append(departments_sentence(topic, language))
     lines.append(wording["source"].format(citation=kb().document.citation, section=topic.section))
     return "\n".join(lines)
 
 
-def asks_about_eligibility(text: str) -> bool:
+def asks_about_eligibility(text: str, language: str = "zh") -> bool:
     lowered = text.lower()
-    return any(marker in lowered for marker in messages()["eligibility_markers"])
+    return any(marker in lowered for marker in messages(language)["eligibility_markers"])
 
 
 def leave_check_events(tracker: Tracker) -> list[EventType]:
@@ -68,34 +77,55 @@ def leave_check_events(tracker: Tracker) -> list[EventType]:
 
 
 class ActionAnswerTopic(Action):
-    """Answers the topic the NLU recognised; an eligibility-style question goes straight into the check."""
+    """Answers the topic the message names, else the topic being discussed (a follow-up such as "多少钱").
+
+    With neither, it offers the likeliest topics. An eligibility-style question goes straight into the check.
+    """
 
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        intent = tracker.latest_message.get("intent", {}).get("name")
-        topic = kb().topics.get(intent)
+        topic = current_topic(tracker)
         if topic is None:
-            return []
-        events = leave_check_events(tracker)
-        events.append(SlotSet("topic", topic.id))
-        facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
-        events.append(SlotSet("facts", facts))
-        text = tracker.latest_message.get("text") or ""
-        can_check = has_rules(topic.id)
-        if can_check and asks_about_eligibility(text):
-            result = evaluate(topic.id, facts)
-            if result.verdict == NEED_MORE_INFO:
-                dispatcher.utter_message(text=topic.summary, json_message=payload(ANSWER, topic))
-                return [*events, FollowupAction(FORM_NAME)]
-            send_verdict(dispatcher, topic, result)
-            return events
-        buttons = [*next_step_buttons(topic, can_check), *feedback_buttons()]
-        dispatcher.utter_message(text=topic_answer_text(topic, text), buttons=buttons,
-                                 json_message=payload(ANSWER, topic))
+            return ask_which_topic(dispatcher, tracker)
+        return answer_topic(dispatcher, tracker, topic)
+
+
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> list[EventType]:
+    """The answer on ``topic`` with the facts of the message kept; a "do I qualify" question starts the check."""
+    language = reply_language(tracker)
+    events = leave_check_events(tracker) if topic_in_message(tracker) else []
+    events.append(SlotSet("topic", topic.id))
+    facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
+    events.append(SlotSet("facts", facts))
+    text = tracker.latest_message.get("text") or ""
+    can_check = has_rules(topic.id)
+    if can_check and asks_about_eligibility(text, language):
+        result = evaluate(topic.id, facts)
+        if result.verdict == NEED_MORE_INFO:
+            dispatcher.utter_message(text=topic_text(topic, language).summary,
+                                     json_message=payload(ANSWER, topic, tracker=tracker))
+            return [*events, FollowupAction(FORM_NAME)]
+        send_verdict(dispatcher, topic, result, tracker)
         return events
+    buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
+    dispatcher.utter_message(text=topic_answer_text(topic, text, language), buttons=buttons,
+                             json_message=payload(ANSWER, topic, tracker=tracker))
+    return events
+
+
+def ask_which_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """No topic named and none under discussion: the likeliest topics as buttons, or a request to rephrase."""
+    from actions.fallback import likely_topics
+
+    language = reply_language(tracker)
+    wording = messages(language)["clarify"]
+    choices = likely_topics(tracker) or COMMON_TOPICS
+    buttons = [*topic_buttons(choices, language), {"title": wording["none_of_these"], "payload": "/out_of_scope"}]
+    dispatcher.utter_message(text=wording["question"], buttons=buttons, json_message=payload(CLARIFY, tracker=tracker))
+    return []
 
 
 class ActionAnswerDepartment(Action):
@@ -106,17 +136,21 @@ class ActionAnswerDepartment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["department"]
+        language = reply_language(tracker)
+        wording = messages(language)["department"]
         topic = current_topic(tracker)
         if topic is None:
-            dispatcher.utter_message(text=wording["no_topic"], buttons=topic_buttons(COMMON_TOPICS),
-                                     json_message=payload(ANSWER))
+            dispatcher.utter_message(text=wording["no_topic"], buttons=department_buttons(COMMON_TOPICS, language),
+                                     json_message=payload(ANSWER, tracker=tracker))
             return []
         lead = kb().department(topic.lead_department)
-        others = "、".join(topic.supporting_departments)
+        separator = "; " if language == ENGLISH else "、"
+        others = separator.join(department_name(short, language) for short in topic.supporting_departments)
+        lead_full = lead.full if lead else topic.lead_department
         lines = [wording["answer"].format(
-            title=topic.title, lead=topic.lead_department, lead_full=lead.full if lead else topic.lead_department,
-            others_sentence=wording["others"].format(others=others) if others else wording["no_others"],
+            title=topic_text(topic, language).title, lead=department_name(topic.lead_department, language),
+            lead_full=lead_full, others_sentence=wording["others"].format(others=others) if others
+            else wording["no_others"],
         )]
         contact = lead.contact if lead else None
         details = [value for value in (contact.phone, contact.address, contact.website, contact.office_hours)
@@ -126,8 +160,9 @@ class ActionAnswerDepartment(Action):
         else:
             lines.append(wording["no_contact"].format(lead=topic.lead_department))
         lines.append(wording["joint_meeting"])
-        lines.append(messages()["answer"]["source"].format(citation=kb().document.citation, section=topic.section))
-        dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic))
+        lines.append(messages(language)["answer"]["source"].format(citation=kb().document.citation,
+                                                                   section=topic.section))
+        dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic, tracker=tracker))
         return [*leave_check_events(tracker), SlotSet("topic", topic.id)]
 
 
@@ -139,15 +174,30 @@ class ActionShowSource(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["source"]
+        language = reply_language(tracker)
+        wording = messages(language)["source"]
         citation = kb().document.citation
         topic = current_topic(tracker)
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"].format(citation=citation),
-                                     buttons=topic_buttons(COMMON_TOPICS), json_message=payload(ANSWER))
+                                     buttons=source_buttons(COMMON_TOPICS, language),
+                                     json_message=payload(ANSWER, tracker=tracker))
             return []
-        lines = [wording["heading"].format(title=topic.title, citation=citation, section=topic.section,
-                                           section_title=topic.section_title)]
+        text = topic_text(topic, language)
+        lines = [wording["heading"].format(title=text.title, citation=citation, section=topic.section,
+                                           section_title=text.section_title)]
         lines.extend(wording["quote"].format(quote=quote) for quote in topic.quotes)
-        dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic))
+        dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic, tracker=tracker))
         return [*leave_check_events(tracker), SlotSet("topic", topic.id)]
+
+
+def department_buttons(topic_ids: list[str], language: str) -> list[dict[str, str]]:
+    """Topic buttons that ask which department leads the topic."""
+    return [{**button, "payload": intent_payload("ask_department", topic=topic_id)}
+            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]
+
+
+def source_buttons(topic_ids: list[str], language: str) -> list[dict[str, str]]:
+    """Topic buttons that show the topic's original text."""
+    return [{**button, "payload": intent_payload("show_source", topic=topic_id)}
+            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]

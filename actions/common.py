@@ -12,8 +12,12 @@ from rasa_sdk import Tracker
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.loader import KnowledgeBase, get_knowledge_base
 from policy_kb.models import Topic
+from policy_kb.translations import department_name, english_facts, topic_text
 
 MESSAGES_PATH = Path(__file__).with_name("messages.yml")
+ENGLISH_MESSAGES_PATH = Path(__file__).with_name("messages.en.yml")
+CHINESE = "zh"
+ENGLISH = "en"
 
 # Reply kinds, as in the machine-readable payload of every reply.
 ANSWER = "answer"
@@ -26,25 +30,62 @@ HANDOFF = "handoff"
 FORM_NAME = "eligibility_form"
 
 
-@functools.lru_cache(maxsize=1)
-def messages() -> dict[str, Any]:
-    """The wording file, read once."""
-    return yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
+@functools.lru_cache(maxsize=2)
+def messages(language: str = CHINESE) -> dict[str, Any]:
+    """The wording file of a language (Chinese unless ``en``), read once."""
+    path = ENGLISH_MESSAGES_PATH if language == ENGLISH else MESSAGES_PATH
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def reply_language(tracker: Tracker) -> str:
+    """``en`` when the latest message (or, if it shows none, the conversation so far) is in English."""
+    latest = next(tracker.get_latest_entity_values("language"), None)
+    return ENGLISH if (latest or tracker.get_slot("language")) == ENGLISH else CHINESE
 
 
 def kb() -> KnowledgeBase:
     return get_knowledge_base()
 
 
-def payload(kind: str, topic: Topic | None = None, verdict: str | None = None) -> dict[str, Any]:
-    """The machine-readable part of a reply: channels, the CLI and the review console read it."""
-    return {
+def payload(kind: str, topic: Topic | None = None, verdict: str | None = None,
+            tracker: Tracker | None = None) -> dict[str, Any]:
+    """The machine-readable part of a reply: channels, the CLI and the review console read it.
+
+    With the tracker, it also carries what the NLU understood: the act and the topic with their confidences, and
+    the reply language.
+    """
+    data: dict[str, Any] = {
         "topic": topic.id if topic else None,
         "kind": kind,
         "departments": list(topic.departments) if topic else [],
         "verdict": verdict,
         "section": topic.section if topic else None,
     }
+    if tracker is not None:
+        data.update(understanding(tracker))
+    return data
+
+
+def understanding(tracker: Tracker) -> dict[str, Any]:
+    """The two axes of the latest message: act and topic, each with its confidence, and the reply language."""
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    topic_entity = next((entity for entity in latest.get("entities") or [] if entity.get("entity") == "topic"), None)
+    predicted = latest.get("topic") or {}
+    return {
+        "act": intent.get("name"),
+        "act_confidence": intent.get("confidence"),
+        "message_topic": topic_entity.get("value") if topic_entity else None,
+        "topic_confidence": (topic_entity.get("confidence_entity", 1.0) if topic_entity
+                             else predicted.get("confidence")),
+        "language": reply_language(tracker),
+    }
+
+
+def topic_in_message(tracker: Tracker) -> Topic | None:
+    """The topic the latest message names (the topic classifier's entity, or a button's)."""
+    topic_id = next(tracker.get_latest_entity_values("topic"), None)
+    return kb().topics.get(topic_id) if topic_id else None
 
 
 def intent_payload(intent: str, **entities: str) -> str:
@@ -55,9 +96,9 @@ def intent_payload(intent: str, **entities: str) -> str:
     return f"/{intent}{{{pairs}}}"
 
 
-def next_step_buttons(topic: Topic, can_check: bool) -> list[dict[str, str]]:
+def next_step_buttons(topic: Topic, can_check: bool, language: str = CHINESE) -> list[dict[str, str]]:
     """Quick replies after an answer: check eligibility, which department, the original text."""
-    labels = messages()["buttons"]
+    labels = messages(language)["buttons"]
     buttons = []
     if can_check:
         buttons.append({"title": labels["check"], "payload": intent_payload("check_eligibility", topic=topic.id)})
@@ -66,10 +107,11 @@ def next_step_buttons(topic: Topic, can_check: bool) -> list[dict[str, str]]:
     return buttons
 
 
-def topic_buttons(topic_ids: list[str]) -> list[dict[str, str]]:
+def topic_buttons(topic_ids: list[str], language: str = CHINESE) -> list[dict[str, str]]:
     """One button per topic, which asks that topic directly."""
     topics = kb().topics
-    return [{"title": topics[topic_id].title, "payload": f"/{topic_id}"} for topic_id in topic_ids]
+    return [{"title": topic_text(topics[topic_id], language).title,
+             "payload": intent_payload("ask_policy", topic=topic_id)} for topic_id in topic_ids]
 
 
 def current_topic(tracker: Tracker) -> Topic | None:
@@ -96,26 +138,31 @@ def facts_in_latest_message(tracker: Tracker) -> dict[str, object]:
     return found
 
 
-def describe_facts(facts: dict[str, object]) -> str:
+def describe_facts(facts: dict[str, object], language: str = CHINESE) -> str:
     """Facts in words for the user, e.g. "学生身份：在校大学生（含研究生），在甘肃：是"."""
     specs = kb().facts
+    english = english_facts() if language == ENGLISH else {}
     parts = []
     for name, value in facts.items():
         spec = specs[name]
+        texts = english.get(name, {})
         if spec.type == "enum":
-            shown = spec.values.get(str(value), str(value))
+            shown = (texts.get("values") or spec.values).get(str(value), str(value))
         elif spec.type == "bool":
-            shown = "是" if value else "否"
+            shown = ("Yes" if value else "No") if language == ENGLISH else ("是" if value else "否")
         else:
             shown = str(value)
-        parts.append(f"{spec.label}：{shown}")
-    return messages()["fact_separator"].join(parts)
+        label = texts.get("label", spec.label)
+        parts.append(f"{label}: {shown}" if language == ENGLISH else f"{label}：{shown}")
+    return messages(language)["fact_separator"].join(parts)
 
 
-def departments_sentence(topic: Topic) -> str:
+def departments_sentence(topic: Topic, language: str = CHINESE) -> str:
     """"牵头部门：…；配合部门：…" in the document's order."""
-    wording = messages()["answer"]
+    wording = messages(language)["answer"]
+    separator = "; " if language == ENGLISH else "、"
+    lead = department_name(topic.lead_department, language)
     if topic.supporting_departments:
-        return wording["departments"].format(lead=topic.lead_department,
-                                             others="、".join(topic.supporting_departments))
-    return wording["departments_lead_only"].format(lead=topic.lead_department)
+        others = separator.join(department_name(short, language) for short in topic.supporting_departments)
+        return wording["departments"].format(lead=lead, others=others)
+    return wording["departments_lead_only"].format(lead=lead)

@@ -23,7 +23,9 @@ from actions.common import (
     known_facts,
     messages,
     payload,
+    reply_language,
     topic_buttons,
+    topic_in_message,
 )
 from actions.feedback import feedback_buttons
 from nlu.fact_extraction import interpret_answer
@@ -31,6 +33,7 @@ from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, 
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.models import Topic
 from policy_kb.rules import ALL_RULES
+from policy_kb.translations import localized_evaluation, topic_text
 
 # Intents that leave the check when the message holds no answer: other rules handle them.
 STAYING_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "nlu_fallback"}
@@ -39,7 +42,8 @@ UNCERTAIN = "__uncertain__"
 
 
 def is_uncertain(text: str) -> bool:
-    return any(word in text for word in messages()["uncertain_answers"])
+    lowered = text.lower()
+    return any(word in lowered for language in ("zh", "en") for word in messages(language)["uncertain_answers"])
 
 
 def rule_topics() -> list[str]:
@@ -47,10 +51,14 @@ def rule_topics() -> list[str]:
     return list(dict.fromkeys(rule.topic for rule in ALL_RULES))
 
 
-def verdict_text(topic: Topic, result: Evaluation) -> str:
-    """The verdict, the reason for each condition, what would change it, departments and the source."""
-    wording = messages()["eligibility"]
-    lines = [wording[f"verdict_{result.verdict}"].format(title=topic.title)]
+def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
+    """The verdict, the reason for each condition, what would change it, departments and the source.
+
+    For English users the frame is English; each condition keeps the document's Chinese words and reasons.
+    """
+    wording = messages(language)["eligibility"]
+    result = localized_evaluation(result, language)
+    lines = [wording[f"verdict_{result.verdict}"].format(title=topic_text(topic, language).title)]
     several = len(result.rules) > 1
     for rule in result.rules:
         if several:
@@ -62,23 +70,25 @@ def verdict_text(topic: Topic, result: Evaluation) -> str:
         if rule.verdict == "eligible":
             lines.append(wording["benefit"].format(benefit=rule.benefit))
     lines.extend(wording["changes"].format(change=change) for change in result.what_would_change)
-    answer = messages()["answer"]
-    lines.extend(answer["status_note"].format(note=note.note) for note in topic.status_notes)
-    lines.append(departments_sentence(topic))
+    answer = messages(language)["answer"]
+    lines.extend(answer["status_note"].format(note=note) for note in topic_text(topic, language).status_notes)
+    lines.append(departments_sentence(topic, language))
     lines.append(answer["source"].format(citation=kb().document.citation, section=topic.section))
     lines.append(wording["disclaimer"])
     return "\n".join(lines)
 
 
-def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluation) -> None:
-    labels = messages()["buttons"]
+def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluation,
+                 tracker: Tracker | None = None) -> None:
+    language = reply_language(tracker) if tracker is not None else "zh"
+    labels = messages(language)["buttons"]
     buttons = [
         {"title": labels["department"], "payload": intent_payload("ask_department", topic=topic.id)},
         {"title": labels["source"], "payload": intent_payload("show_source", topic=topic.id)},
-        *feedback_buttons(),
+        *feedback_buttons(language),
     ]
-    dispatcher.utter_message(text=verdict_text(topic, result), buttons=buttons,
-                             json_message=payload(ELIGIBILITY, topic, result.verdict))
+    dispatcher.utter_message(text=verdict_text(topic, result, language), buttons=buttons,
+                             json_message=payload(ELIGIBILITY, topic, result.verdict, tracker))
 
 
 def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[str, object]:
@@ -133,19 +143,21 @@ class ValidateEligibilityForm(FormValidationAction):
         if is_uncertain(tracker.latest_message.get("text") or ""):
             return {"fact_answer": UNCERTAIN}
         intent = tracker.latest_message.get("intent", {}).get("name")
-        if intent in STAYING_INTENTS:
+        # A policy question that names no new topic ("？？", "啥意思") is about the check in progress.
+        if intent in STAYING_INTENTS or (intent == "ask_policy" and topic_in_message(tracker) is None):
             return {"fact_answer": NOT_UNDERSTOOD}
         return {}  # nothing answered and another intent: the form rejects and the rules take over
 
     def validate_fact_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
+        wording = messages(reply_language(tracker))["eligibility"]
         if slot_value == NOT_UNDERSTOOD:
-            dispatcher.utter_message(text=messages()["eligibility"]["not_understood"])
+            dispatcher.utter_message(text=wording["not_understood"])
             return {"fact_answer": None}
         if slot_value == UNCERTAIN:
             topic = current_topic(tracker)
             lead = topic.lead_department if topic else ""
-            dispatcher.utter_message(text=messages()["eligibility"]["uncertain"].format(lead=lead))
+            dispatcher.utter_message(text=wording["uncertain"].format(lead=lead))
             return {"fact_answer": None}
         facts = {**known_facts(tracker), **json.loads(slot_value)}
         return {"facts": facts, "fact_answer": None}
@@ -162,20 +174,21 @@ class ActionAskFactAnswer(Action):
         topic = current_topic(tracker)
         if topic is None:
             return []
-        result = evaluate(topic.id, known_facts(tracker))
+        language = reply_language(tracker)
+        result = localized_evaluation(evaluate(topic.id, known_facts(tracker)), language)
         if result.next_fact is None:
             return []
         lines = []
         if not tracker.get_slot("requested_fact"):
-            lines.append(messages()["eligibility"]["start"].format(title=topic.title))
+            lines.append(messages(language)["eligibility"]["start"].format(title=topic_text(topic, language).title))
         lines.append(result.next_question)
-        dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options),
-                                 json_message=payload(ELIGIBILITY, topic, result.verdict))
+        dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options, language),
+                                 json_message=payload(ELIGIBILITY, topic, result.verdict, tracker))
         return [SlotSet("requested_fact", result.next_fact)]
 
 
-def option_buttons(options: dict[str, str]) -> list[dict[str, str]]:
-    labels = messages()["buttons"]
+def option_buttons(options: dict[str, str], language: str = "zh") -> list[dict[str, str]]:
+    labels = messages(language)["buttons"]
     if set(options) == {"true", "false"}:
         buttons = [{"title": labels["affirm"], "payload": "/affirm"}, {"title": labels["deny"], "payload": "/deny"}]
     else:
@@ -194,7 +207,7 @@ class ActionEligibilityVerdict(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         topic = current_topic(tracker)
         if topic is not None and has_rules(topic.id):
-            send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker)))
+            send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker)), tracker)
         return [SlotSet("requested_fact", None), SlotSet("fact_answer", None)]
 
 
@@ -206,30 +219,33 @@ class ActionStartCheck(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["eligibility"]
+        language = reply_language(tracker)
+        wording = messages(language)["eligibility"]
         facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
         if topic is None:
-            dispatcher.utter_message(text=wording["no_topic"], buttons=check_buttons(),
-                                     json_message=payload(ELIGIBILITY))
+            dispatcher.utter_message(text=wording["no_topic"], buttons=check_buttons(language),
+                                     json_message=payload(ELIGIBILITY, tracker=tracker))
             return events
         events.append(SlotSet("topic", topic.id))
         if not has_rules(topic.id):
-            dispatcher.utter_message(text=wording["no_rules"].format(title=topic.title, lead=topic.lead_department),
-                                     json_message=payload(ELIGIBILITY, topic))
+            dispatcher.utter_message(text=wording["no_rules"].format(title=topic_text(topic, language).title,
+                                                                     lead=topic.lead_department),
+                                     json_message=payload(ELIGIBILITY, topic, tracker=tracker))
             return events
         result = evaluate(topic.id, facts)
         if result.verdict != NEED_MORE_INFO:
-            send_verdict(dispatcher, topic, result)
+            send_verdict(dispatcher, topic, result, tracker)
             return events
         return [*events, FollowupAction(FORM_NAME)]
 
 
-def check_buttons() -> list[dict[str, str]]:
+def check_buttons(language: str = "zh") -> list[dict[str, str]]:
     """Buttons that start a check for each topic with rules."""
-    return [{**button, "payload": intent_payload("check_eligibility", topic=button["payload"].lstrip("/"))}
-            for button in topic_buttons(rule_topics())]
+    topic_ids = rule_topics()
+    return [{**button, "payload": intent_payload("check_eligibility", topic=topic_id)}
+            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]
 
 
 class ActionStopCheck(Action):
@@ -240,7 +256,8 @@ class ActionStopCheck(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(text=messages()["eligibility"]["stopped"], json_message=payload(ELIGIBILITY))
+        dispatcher.utter_message(text=messages(reply_language(tracker))["eligibility"]["stopped"],
+                                 json_message=payload(ELIGIBILITY, tracker=tracker))
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("requested_fact", None)]
 
 
@@ -252,20 +269,29 @@ class ActionTakeFacts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["eligibility"]
+        language = reply_language(tracker)
+        wording = messages(language)["eligibility"]
         new_facts = facts_in_latest_message(tracker)
         facts = {**known_facts(tracker), **new_facts}
         events: list[EventType] = [SlotSet("facts", facts)]
+        named = topic_in_message(tracker)
+        if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform":
+            # A situation that points at a measure ("在广州打工八年 想回定西养羊"): answer that measure.
+            from actions.answer import answer_topic
+
+            return answer_topic(dispatcher, tracker, named)
         topic = current_topic(tracker)
         if topic is not None and has_rules(topic.id) and new_facts:
             result = evaluate(topic.id, facts)
             if result.verdict != NEED_MORE_INFO:
-                send_verdict(dispatcher, topic, result)
+                send_verdict(dispatcher, topic, result, tracker)
                 return events
             return [*events, SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
         if new_facts:
-            dispatcher.utter_message(text=wording["facts_noted"].format(facts=describe_facts(new_facts)),
-                                     buttons=check_buttons(), json_message=payload(ELIGIBILITY))
+            dispatcher.utter_message(text=wording["facts_noted"].format(facts=describe_facts(new_facts, language)),
+                                     buttons=check_buttons(language), json_message=payload(ELIGIBILITY,
+                                                                                           tracker=tracker))
         else:
-            dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY))
+            dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY,
+                                                                                         tracker=tracker))
         return events

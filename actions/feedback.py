@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import CHITCHAT, intent_payload, messages, payload
+from actions.common import CHITCHAT, intent_payload, messages, payload, reply_language
 from bot.settings import load_settings
 from bot.storage.handoffs import hash_sender
 from bot.storage.turns import FEEDBACK_VALUES, NOT_USEFUL, USEFUL, set_feedback
@@ -25,19 +25,20 @@ FEEDBACK_INTENT = "feedback"
 FEEDBACK_ENTITY = "feedback"
 
 
-def feedback_buttons() -> list[dict[str, str]]:
+def feedback_buttons(language: str = "zh") -> list[dict[str, str]]:
     """The 有用 / 没用 buttons to offer under an answer or a verdict."""
-    labels = messages()["feedback"]["buttons"]
+    labels = messages(language)["feedback"]["buttons"]
     return [{"title": labels[value], "payload": intent_payload(FEEDBACK_INTENT, **{FEEDBACK_ENTITY: value})}
             for value in (USEFUL, NOT_USEFUL)]
 
 
 def value_from_text(text: str) -> str | None:
     """"useful" / "not_useful" for a typed rating; "没有用" is checked before "有用", which it contains."""
-    words = messages()["feedback"]["words"]
+    lowered = text.lower()
     for value in (NOT_USEFUL, USEFUL):
-        if any(word in text for word in words[value]):
-            return value
+        for language in ("zh", "en"):
+            if any(word in lowered for word in messages(language)["feedback"]["words"][value]):
+                return value
     return None
 
 
@@ -57,10 +58,12 @@ class ActionFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["feedback"]
+        language = reply_language(tracker)
+        wording = messages(language)["feedback"]
         value = feedback_value(tracker)
         if value is None:
-            dispatcher.utter_message(text=wording["ask"], buttons=feedback_buttons(), json_message=payload(CHITCHAT))
+            dispatcher.utter_message(text=wording["ask"], buttons=feedback_buttons(language),
+                                     json_message=payload(CHITCHAT))
             return []
         settings = load_settings()
         try:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answer import leave_check_events
-from actions.common import HANDOFF, current_topic, messages, payload
+from actions.common import HANDOFF, current_topic, messages, payload, reply_language
 from bot.settings import load_settings
 from bot.storage.handoffs import record_handoff
 
@@ -26,7 +26,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages()["handoff"]
+        wording = messages(reply_language(tracker))["handoff"]
         settings = load_settings()
         topic = current_topic(tracker)
         channel = tracker.get_latest_input_channel() or "unknown"

@@ -77,12 +77,13 @@ class Reply:
     verdict: str | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    understanding: dict[str, Any] = field(default_factory=dict)  # act, topic and language as the NLU read them
 
     def as_json(self) -> dict[str, Any]:
         return {
             "sender": self.sender, "text": self.text, "intent": self.intent, "confidence": self.confidence,
             "topic": self.topic, "kind": self.kind, "departments": self.departments, "verdict": self.verdict,
-            "buttons": self.buttons,
+            "buttons": self.buttons, **self.understanding,
         }
 
 
@@ -131,6 +132,10 @@ def last_user_intent(tracker: Any) -> dict[str, Any]:
     return dict(event.intent) if event else {}
 
 
+# What the NLU understood, as the actions' payload carries it (actions.common.understanding).
+UNDERSTANDING_KEYS = ("act", "act_confidence", "message_topic", "topic_confidence", "language")
+
+
 def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent: str | None,
                         confidence: float | None) -> Reply:
     """Joins a turn's bot messages; the last machine-readable payload says what the turn was about."""
@@ -138,6 +143,7 @@ def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent:
     buttons = [button for message in bot_messages for button in message.get("buttons") or []]
     custom = [message["custom"] for message in bot_messages if isinstance(message.get("custom"), dict)]
     last = custom[-1] if custom else {}
+    understanding = {key: last.get(key) for key in UNDERSTANDING_KEYS}
     return Reply(
         sender=sender,
         text="\n".join(texts),
@@ -149,4 +155,5 @@ def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent:
         verdict=last.get("verdict"),
         buttons=[{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons],
         messages=bot_messages,
+        understanding=understanding,
     )

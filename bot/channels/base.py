@@ -26,14 +26,17 @@ MAX_BODY_BYTES = 64 * 1024
 # and a 64 KB message would hold the server for seconds. Longer ones get a "please split it" reply instead.
 MAX_MESSAGE_CHARS = 2000
 MESSAGES_PATH = Path(__file__).with_name("messages.yml")
+ENGLISH_MESSAGES_PATH = Path(__file__).with_name("messages.en.yml")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-@functools.lru_cache(maxsize=1)
-def channel_messages() -> dict[str, str]:
-    """Wording sent without the actions (welcome, text only, temporarily unavailable): messages.yml."""
-    return yaml.safe_load(MESSAGES_PATH.read_text(encoding="utf-8"))
+@functools.lru_cache(maxsize=2)
+def channel_messages(language: str = "zh") -> dict[str, str]:
+    """Wording sent without the actions (welcome, text only, temporarily unavailable): messages.yml, or
+    messages.en.yml for ``en``."""
+    path = ENGLISH_MESSAGES_PATH if language == "en" else MESSAGES_PATH
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def checked_body(request: Request) -> bytes:
@@ -68,7 +71,10 @@ def too_long_reply(text: str) -> ChannelReply | None:
     """The "please split it" reply for a message over MAX_MESSAGE_CHARS (not run as a turn); None otherwise."""
     if len(text) <= MAX_MESSAGE_CHARS:
         return None
-    return ChannelReply(texts=[channel_messages()["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+    from nlu.language import detect_language
+
+    wording = channel_messages(detect_language(text) or "zh")
+    return ChannelReply(texts=[wording["too_long"].format(limit=MAX_MESSAGE_CHARS)])
 
 
 async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, text: str,

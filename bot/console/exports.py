@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from bot.console.turn_queries import corrections
-from bot.console.vocabulary import NLU_DATA_DIR, intent_files
+from bot.console.vocabulary import NLU_DATA_DIR, example_file
+from policy_kb.loader import get_knowledge_base
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 HELDOUT_GLOB = "tests/nlu/heldout_*.yml"  # tests forbid training on these; absent in a deployment
@@ -34,15 +35,30 @@ def example_text(user_text: str) -> str:
     return text.replace("[", "［").replace("]", "］")
 
 
+def label(act: str, topic: str | None) -> str:
+    """An example's two labels in one string, e.g. "ask_department (tax_incentives)" or "greet"."""
+    return f"{act} ({topic})" if topic else act
+
+
 def _examples_of(path: Path) -> dict[str, str]:
     with path.open(encoding="utf-8") as handle:
         document = yaml.safe_load(handle) or {}
     found: dict[str, str] = {}
     for block in document.get("nlu") or ():
+        topic = (block.get("metadata") or {}).get("topic")
         for line in str(block.get("examples") or "").splitlines():
             if line.strip().startswith("- "):
-                found[line.strip()[2:].strip()] = str(block.get("intent"))
+                found[line.strip()[2:].strip()] = label(str(block.get("intent")), topic)
     return found
+
+
+def corrected_labels(correction: dict) -> tuple[str, str | None]:
+    """The act and topic a reviewer chose. A correction stored before acts and topics were separate names a
+    topic as its intent: that is a policy question about the topic."""
+    act, topic = correction["corrected_intent"], correction.get("corrected_topic")
+    if act in get_knowledge_base().topics:
+        return "ask_policy", act
+    return act, topic
 
 
 def existing_examples() -> tuple[dict[str, str], set[str]]:
@@ -57,43 +73,44 @@ def existing_examples() -> tuple[dict[str, str], set[str]]:
 
 
 def nlu_yaml(corrections: Iterable[dict], training: dict[str, str], heldout: set[str]) -> str:
-    """Rasa NLU YAML (version 3.1) with one block per corrected intent, ready to merge into nlu/data.
+    """Rasa NLU YAML (version 3.1) with one block per corrected act and topic, ready to merge into nlu/data.
 
     The latest correction of a text wins; texts already in the training data or in the held-out test files
     are left out and listed in comments, so merging never creates duplicates or conflicts.
     """
-    latest: dict[str, str] = {}
+    latest: dict[str, tuple[str, str | None]] = {}
     for correction in corrections:
         text = example_text(correction.get("user_text") or "")
         if text:
             latest.pop(text, None)  # keep the order of the latest correction
-            latest[text] = correction["corrected_intent"]
-    by_intent: dict[str, list[str]] = {}
+            latest[text] = corrected_labels(correction)
+    by_labels: dict[tuple[str, str], list[str]] = {}
     skipped: list[str] = []
-    for text, intent in latest.items():
+    for text, (act, topic) in latest.items():
         if text in training:
-            same = training[text] == intent
+            same = training[text] == label(act, topic)
             skipped.append(f"{'already in' if same else 'conflicts with'} training data ({training[text]}): {text}")
         elif text in heldout:
             skipped.append(f"in a held-out test file: {text}")
         else:
-            by_intent.setdefault(intent, []).append(text)
-    files = intent_files()
+            by_labels.setdefault((act, topic or ""), []).append(text)
     lines = [
         f"# Reviewers' corrections exported {dt.datetime.now(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}: "
-        f"{sum(len(texts) for texts in by_intent.values())} examples, {len(by_intent)} intents.",
+        f"{sum(len(texts) for texts in by_labels.values())} examples, {len(by_labels)} blocks.",
         'version: "3.1"',
     ]
     lines += [f"# skipped, {_comment(reason)}" for reason in skipped]
-    if not by_intent:
+    if not by_labels:
         lines.append("nlu: []")
         return "\n".join(lines) + "\n"
     lines.append("nlu:")
-    for intent in sorted(by_intent):
-        lines.append(f"# merge into {files.get(intent, 'a new file under nlu/data/')}")
-        lines.append(f"- intent: {intent}")
+    for act, topic in sorted(by_labels):
+        lines.append(f"# merge into {example_file(act, topic or None) or 'a new file under nlu/data/'}")
+        lines.append(f"- intent: {act}")
+        if topic:
+            lines += ["  metadata:", f"    topic: {topic}"]
         lines.append("  examples: |")
-        lines += [f"    - {text}" for text in by_intent[intent]]
+        lines += [f"    - {text}" for text in by_labels[(act, topic)]]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""What a reviewer may pick when correcting a turn: the intents of nlu/data and the knowledge base's topics."""
+"""What a reviewer may pick when correcting a turn: the acts (intents) of nlu/data and the knowledge base's topics."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import yaml
 from policy_kb.loader import get_knowledge_base
 
 NLU_DATA_DIR = Path(__file__).resolve().parents[2] / "nlu" / "data"
-INTENT_FOLDERS = ("topics", "conversation")  # one file per intent: nlu/data/<folder>/<intent>.yml
+ACT_FOLDER = "conversation"  # one file per act: nlu/data/conversation/<act>.yml
+TOPIC_FOLDER = "topics"  # one file per topic, all acts: nlu/data/topics/<topic>.yml
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,23 @@ class TopicChoice:
 
 @functools.lru_cache(maxsize=1)
 def intent_files() -> dict[str, str]:
-    """Each intent of the training data and the file (relative to the project) its examples belong in."""
+    """Each act (intent) of the training data and the file (relative to the project) its topic-less examples
+    belong in."""
     files: dict[str, str] = {}
-    for folder in INTENT_FOLDERS:
-        for path in sorted((NLU_DATA_DIR / folder).glob("*.yml")):
-            with path.open(encoding="utf-8") as handle:
-                document = yaml.safe_load(handle) or {}
-            for block in document.get("nlu") or ():
-                if "intent" in block:
-                    files[str(block["intent"])] = f"nlu/data/{folder}/{path.name}"
+    for path in sorted((NLU_DATA_DIR / ACT_FOLDER).glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+        for block in document.get("nlu") or ():
+            if "intent" in block:
+                files.setdefault(str(block["intent"]), f"nlu/data/{ACT_FOLDER}/{path.name}")
     return files
+
+
+def example_file(act: str, topic: str | None) -> str | None:
+    """Where an example of ``act`` (and ``topic``, if any) belongs: its topic's file, else its act's file."""
+    if topic:
+        return f"nlu/data/{TOPIC_FOLDER}/{topic}.yml"
+    return intent_files().get(act)
 
 
 def known_intents() -> tuple[str, ...]:
@@ -40,9 +48,8 @@ def known_intents() -> tuple[str, ...]:
 
 
 def intent_groups() -> dict[str, tuple[str, ...]]:
-    """The intents by folder: "topics" (one per policy topic) and "conversation" (greet, out_of_scope …)."""
-    return {folder: tuple(intent for intent, path in intent_files().items() if path.startswith(f"nlu/data/{folder}/"))
-            for folder in INTENT_FOLDERS}
+    """The acts a reviewer may pick (the topic is picked separately)."""
+    return {"conversation": known_intents()}
 
 
 @functools.lru_cache(maxsize=1)

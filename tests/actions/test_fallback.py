@@ -1,4 +1,4 @@
-"""Tests for actions/fallback.py: clarification buttons come from the classifier's ranking."""
+"""Tests for actions/fallback.py: clarification buttons come from the topic classifier's ranking."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.fallback import ActionClarify, ActionOutOfScope
 
 
-def tracker_with_ranking(ranking: list[tuple[str, float]]) -> Tracker:
-    latest = {"text": "贷款咋弄", "intent": {"name": "nlu_fallback", "confidence": 0.3},
-              "intent_ranking": [{"name": name, "confidence": confidence} for name, confidence in ranking],
-              "entities": []}
+def tracker_with_ranking(ranking: list[tuple[str, float]], act: str = "nlu_fallback",
+                         entities: list[dict] | None = None, text: str = "贷款咋弄") -> Tracker:
+    latest = {"text": text, "intent": {"name": act, "confidence": 0.3},
+              "topic_ranking": [{"name": name, "confidence": confidence} for name, confidence in ranking],
+              "entities": entities or []}
     return Tracker("clarify-user", {}, latest, [], False, None, {}, None)
 
 
@@ -24,24 +25,39 @@ def run(action, tracker: Tracker) -> CollectingDispatcher:
 
 
 def test_clarify_offers_the_top_policy_topics_and_none_of_these(kb) -> None:
-    tracker = tracker_with_ranking([("nlu_fallback", 0.3), ("startup_guarantee_loan", 0.28),
-                                    ("greet", 0.2), ("youth_startup_support", 0.21), ("tax_incentives", 0.06),
-                                    ("venture_capital", 0.04), ("crowdfunding_fintech", 0.01)])
+    tracker = tracker_with_ranking([("startup_guarantee_loan", 0.28), ("youth_startup_support", 0.21),
+                                    ("tax_incentives", 0.06), ("venture_capital", 0.04),
+                                    ("crowdfunding_fintech", 0.01)])
     [message] = run(ActionClarify(), tracker).messages
     assert [b["payload"] for b in message["buttons"]] == [
-        "/startup_guarantee_loan", "/youth_startup_support", "/tax_incentives", "/out_of_scope"]
+        '/ask_policy{"topic":"startup_guarantee_loan"}', '/ask_policy{"topic":"youth_startup_support"}',
+        '/ask_policy{"topic":"tax_incentives"}', "/out_of_scope"]
     assert message["buttons"][0]["title"] == kb.topics["startup_guarantee_loan"].title
     assert message["custom"]["kind"] == "clarify"
 
 
 def test_clarify_without_a_likely_topic_asks_to_rephrase() -> None:
-    [message] = run(ActionClarify(), tracker_with_ranking([("nlu_fallback", 0.3), ("greet", 0.25)])).messages
+    [message] = run(ActionClarify(), tracker_with_ranking([("tax_incentives", 0.02)])).messages
     assert message["buttons"] == []
     assert "换个说法" in message["text"]
 
 
 def test_out_of_scope_names_what_is_covered_and_no_phone_number() -> None:
-    [message] = run(ActionOutOfScope(), tracker_with_ranking([("out_of_scope", 0.9)])).messages
+    [message] = run(ActionOutOfScope(), tracker_with_ranking([], act="out_of_scope")).messages
     assert message["custom"] == {"topic": None, "kind": "out_of_scope", "departments": [], "verdict": None,
-                                 "section": None}
+                                 "section": None, "act": "out_of_scope", "act_confidence": 0.3,
+                                 "message_topic": None, "topic_confidence": None, "language": "zh"}
     assert "不在" in message["text"] and "大学生创业补贴" in message["text"]
+
+
+def test_another_regions_measure_is_named_and_pointed_to_its_own_offices() -> None:
+    region = [{"entity": "other_region", "value": "深圳"}]
+    [message] = run(ActionOutOfScope(), tracker_with_ranking([], "out_of_scope", region, "深圳创业贷款")).messages
+    assert message["custom"]["kind"] == "out_of_scope" and message["custom"]["other_region"] == "深圳"
+    assert message["text"].startswith("深圳的政策不在") and "甘肃省2015年" in message["text"]
+
+
+def test_english_out_of_scope_is_english() -> None:
+    entities = [{"entity": "language", "value": "en"}]
+    [message] = run(ActionOutOfScope(), tracker_with_ranking([], "out_of_scope", entities, "visa?")).messages
+    assert message["text"].startswith("That question is outside") and message["custom"]["language"] == "en"

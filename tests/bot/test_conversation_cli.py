@@ -32,7 +32,9 @@ def test_ask_jsonl_one_object_per_line_with_conversations_by_sender(database_url
     assert len(rows) == 5
     assert rows[0]["topic"] == "student_leave_of_absence" and rows[0]["kind"] == "answer"
     assert set(rows[0]) == {"sender", "text", "intent", "confidence", "topic", "kind", "departments", "verdict",
-                            "buttons"}
+                            "buttons", "act", "act_confidence", "message_topic", "topic_confidence", "language"}
+    assert rows[0]["act"] == rows[0]["intent"] == "ask_policy" and rows[0]["language"] == "zh"
+    assert rows[0]["message_topic"] == "student_leave_of_absence" and 0 < rows[0]["topic_confidence"] <= 1
     assert rows[1]["sender"] == "s1" and rows[1]["verdict"] == "need_more_info"
     assert "error" in rows[2] and rows[2]["line"] == 3
     assert rows[3]["sender"] == "s1" and rows[3]["verdict"] == "eligible"  # same sender: same conversation

@@ -39,10 +39,15 @@ def test_rest_reply_carries_text_buttons_and_the_topic_payload(rest_url: str) ->
     custom = [m["custom"] for m in messages if "custom" in m]
     assert texts and "三(四)1" in texts[0]
     assert any(m.get("buttons") for m in messages)
-    assert custom == [{
+    [payload] = custom
+    assert {key: payload[key] for key in ("topic", "kind", "verdict", "section", "departments")} == {
         "topic": "researcher_leave_startup", "kind": "answer", "verdict": None, "section": "三(四)1",
         "departments": ["省科技厅", "省教育厅", "省人社厅", "省财政厅", "省发展改革委", "省政府国资委"],
-    }]
+    }
+    # What the NLU understood, on both axes, travels with it.
+    assert (payload["act"], payload["message_topic"], payload["language"]) == (
+        "ask_policy", "researcher_leave_startup", "zh")
+    assert 0 < payload["act_confidence"] <= 1 and 0 < payload["topic_confidence"] <= 1
 
 
 def test_rest_eligibility_dialogue_keeps_state_between_requests(rest_url: str) -> None:

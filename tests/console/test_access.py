@@ -120,7 +120,7 @@ def test_reviewer_cannot_reach_admin_pages(console: Console) -> None:
 def test_post_without_the_csrf_token_is_refused(console: Console, day: dt.date) -> None:
     [turn_id] = insert_turns(console.database_url, [turn(at(day, 10))])
     reviewer = console.reviewer()
-    correction = {"intent": "tax_incentives", "topic": "tax_incentives"}
+    correction = {"intent": "ask_policy", "topic": "tax_incentives"}
     assert reviewer.post(f"/turns/{turn_id}/correction", correction, csrf=False).status_code == 403
     assert reviewer.post(f"/turns/{turn_id}/correction", {**correction, "csrf_token": "forged"}).status_code == 403
     other = console.admin()  # another session's token does not fit this one

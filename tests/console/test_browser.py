@@ -54,10 +54,12 @@ def test_reviewer_filters_opens_a_transcript_corrects_an_intent_and_exports(cons
 
     row.locator("[data-testid=open-transcript]").click()
     page.wait_for_selector(f"#turn-{ids[0]}")
-    page.select_option(f"#correct-intent-{ids[0]}", "tax_incentives")
+    page.select_option(f"#correct-intent-{ids[0]}", "ask_policy")
+    page.select_option(f"#correct-topic-{ids[0]}", "tax_incentives")
     page.click(f"#correct-submit-{ids[0]}")
     page.wait_for_selector(f"#turn-{ids[0]} [data-testid=turn-corrected-intent]")
-    assert stored_turn(console.database_url, ids[0])["corrected_intent"] == "tax_incentives"
+    assert stored_turn(console.database_url, ids[0])["corrected_intent"] == "ask_policy"
+    assert stored_turn(console.database_url, ids[0])["corrected_topic"] == "tax_incentives"
 
     page.goto(f"{console.base_url}/")
     with page.expect_download() as download_info:
@@ -65,8 +67,8 @@ def test_reviewer_filters_opens_a_transcript_corrects_an_intent_and_exports(cons
     exported = tmp_path / "corrections.yml"
     download_info.value.save_as(exported)
     blocks = yaml.safe_load(exported.read_text(encoding="utf-8"))["nlu"]
-    examples = {block["intent"]: block["examples"] for block in blocks}
-    assert misread in examples["tax_incentives"]
+    examples = {(block["intent"], (block.get("metadata") or {}).get("topic")): block["examples"] for block in blocks}
+    assert misread in examples[("ask_policy", "tax_incentives")]
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     screenshot = SCREENSHOT_DIR / f"console-{Path(console.database_url).stem or 'db'}.png"

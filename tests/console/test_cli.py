@@ -43,11 +43,12 @@ def test_staff_add_reads_the_password_from_stdin(cli_database: str, monkeypatch:
 
 def test_export_nlu_writes_the_corrections(cli_database: str, tmp_path: Path) -> None:
     [turn_id] = insert_turns(cli_database, [turn(at(dt.date(2020, 5, 1), 9), user_text="回乡开网店有补贴吗")])
-    correct_turn(cli_database, turn_id, "rural_returnee_startup", None, "zhangwei")
+    correct_turn(cli_database, turn_id, "ask_policy", "rural_returnee_startup", "zhangwei")
     out = tmp_path / "corrections.yml"
     assert export_nlu(out) == 0
     document = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert document["nlu"] == [{"intent": "rural_returnee_startup", "examples": "- 回乡开网店有补贴吗\n"}]
+    assert document["nlu"] == [{"intent": "ask_policy", "metadata": {"topic": "rural_returnee_startup"},
+                                "examples": "- 回乡开网店有补贴吗\n"}]
     with engine_for(cli_database).connect() as connection:
         row = connection.execute(sa.select(audit_log).where(audit_log.c.action == "export_nlu")).one()
     assert row.staff_name == "cli" and row.target == str(out)

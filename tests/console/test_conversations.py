@@ -134,11 +134,11 @@ def test_correction_is_stored_marked_reviewed_and_audited(console: Console, day:
     [turn_id] = insert_turns(console.database_url, [
         turn(at(day, 10), user_text="搞养殖的能减税不", intent="administrative_fees", topic="administrative_fees")])
     browser = console.reviewer()
-    response = browser.post(f"/turns/{turn_id}/correction", {"intent": "tax_incentives", "topic": "tax_incentives"})
+    response = browser.post(f"/turns/{turn_id}/correction", {"intent": "ask_policy", "topic": "tax_incentives"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"?turn={turn_id}&notice=corrected#turn-{turn_id}")
     stored = stored_turn(console.database_url, turn_id)
-    assert (stored["corrected_intent"], stored["corrected_topic"]) == ("tax_incentives", "tax_incentives")
+    assert (stored["corrected_intent"], stored["corrected_topic"]) == ("ask_policy", "tax_incentives")
     assert stored["corrected_by"] == REVIEWER[0] and stored["corrected_at"] is not None
     assert stored["review_status"] == "reviewed"
     assert (stored["intent"], stored["topic"]) == ("administrative_fees", "administrative_fees")  # kept
@@ -146,7 +146,7 @@ def test_correction_is_stored_marked_reviewed_and_audited(console: Console, day:
     assert audit["target"] == f"turn {turn_id}" and "tax_incentives" in audit["detail"]
     page = browser.get(response.headers["Location"].split("#")[0])
     assert 'data-testid="notice"' in page.text
-    assert 'data-testid="turn-corrected-intent">tax_incentives<' in page.text
+    assert 'data-testid="turn-corrected-intent">ask_policy<' in page.text
 
 
 def test_correction_only_accepts_known_intents_and_topics(console: Console, day: dt.date) -> None:

@@ -18,9 +18,11 @@ from tests.console.conftest import PROJECT_DIR, REVIEWER, Console, at
 from tests.console.seeding import insert_turns, turn
 
 
-def first_training_example(intent: str) -> str:
-    with (PROJECT_DIR / "nlu" / "data" / "topics" / f"{intent}.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["nlu"][0]["examples"].splitlines()[0].removeprefix("- ")
+def first_training_example(topic: str) -> tuple[str, str]:
+    """The first example of a topic's training file, and its act."""
+    with (PROJECT_DIR / "nlu" / "data" / "topics" / f"{topic}.yml").open(encoding="utf-8") as handle:
+        block = yaml.safe_load(handle)["nlu"][0]
+    return block["examples"].splitlines()[0].removeprefix("- "), block["intent"]
 
 
 def audit_count(database_url: str, action: str) -> int:
@@ -32,17 +34,16 @@ def audit_count(database_url: str, action: str) -> int:
 
 def test_nlu_export_parses_and_holds_the_corrected_example(console: Console, day: dt.date) -> None:
     text = f"俺在外打工 回村开个养殖场 有啥扶持 {day}"
-    duplicate = first_training_example("student_startup_social_insurance")  # must not be exported again
+    duplicate, duplicate_act = first_training_example("student_startup_social_insurance")  # not exported again
     ids = insert_turns(console.database_url, [
         turn(at(day, 9), user_text=text, intent="venture_capital", topic="venture_capital"),
         turn(at(day, 9, 5), user_text=f"个税汇算怎么弄 [链接](http://x) {day}", intent="tax_incentives"),
         turn(at(day, 9, 10), user_text=duplicate, intent="greet"),
     ])
     browser = console.reviewer()
-    browser.post(f"/turns/{ids[0]}/correction", {"intent": "rural_returnee_startup",
-                                                 "topic": "rural_returnee_startup"})
+    browser.post(f"/turns/{ids[0]}/correction", {"intent": "ask_policy", "topic": "rural_returnee_startup"})
     browser.post(f"/turns/{ids[1]}/correction", {"intent": "out_of_scope", "topic": ""})
-    browser.post(f"/turns/{ids[2]}/correction", {"intent": "student_startup_social_insurance", "topic": ""})
+    browser.post(f"/turns/{ids[2]}/correction", {"intent": duplicate_act, "topic": "student_startup_social_insurance"})
     before = audit_count(console.database_url, "export_nlu")
 
     response = browser.get("/exports/nlu.yml")
@@ -51,15 +52,16 @@ def test_nlu_export_parses_and_holds_the_corrected_example(console: Console, day
     assert "attachment" in response.headers["Content-Disposition"]
     document = yaml.safe_load(response.text)
     assert document["version"] == "3.1"
-    blocks = {block["intent"]: block["examples"] for block in document["nlu"]}
-    assert f"- {text}\n" in blocks["rural_returnee_startup"]
+    blocks = {(block["intent"], (block.get("metadata") or {}).get("topic")): block["examples"]
+              for block in document["nlu"]}
+    assert f"- {text}\n" in blocks[("ask_policy", "rural_returnee_startup")]
     assert "# merge into nlu/data/topics/rural_returnee_startup.yml" in response.text
-    assert f"- {duplicate}\n" not in blocks.get("student_startup_social_insurance", "")
+    assert f"- {duplicate}\n" not in blocks.get((duplicate_act, "student_startup_social_insurance"), "")
     assert "already in training data" in response.text
     # Rasa reads it as it would read nlu/data, without turning the user's brackets into an entity.
     examples = {(m.get("text"), m.get("intent"), bool(m.get("entities")))
                 for m in RasaYAMLReader().reads(response.text).training_examples}
-    assert (text, "rural_returnee_startup", False) in examples
+    assert (text, "ask_policy", False) in examples
     assert (f"个税汇算怎么弄 ［链接］(http://x) {day}", "out_of_scope", False) in examples
     assert audit_count(console.database_url, "export_nlu") == before + 1
 

@@ -57,20 +57,29 @@ def test_example_text_is_one_plain_line() -> None:
 
 def test_nlu_yaml_keeps_the_latest_correction_and_skips_known_texts() -> None:
     corrections = [
-        {"user_text": "贷款贴息咋申请", "corrected_intent": "tax_incentives"},
-        {"user_text": "贷款贴息咋申请", "corrected_intent": "startup_guarantee_loan"},  # changed their mind
+        {"user_text": "贷款贴息咋申请", "corrected_intent": "ask_policy", "corrected_topic": "tax_incentives"},
+        {"user_text": "贷款贴息咋申请", "corrected_intent": "ask_policy",  # changed their mind
+         "corrected_topic": "startup_guarantee_loan"},
+        {"user_text": "贷款找谁", "corrected_intent": "ask_department", "corrected_topic": None},
+        {"user_text": "休学归谁管", "corrected_intent": "student_leave_of_absence"},  # stored before the two axes
         {"user_text": "你好", "corrected_intent": "greet"},
         {"user_text": "留学回国创业", "corrected_intent": "greet"},
         {"user_text": "held out", "corrected_intent": "greet"},
         {"user_text": "   ", "corrected_intent": "greet"},
     ]
-    text = nlu_yaml(corrections, training={"你好": "greet", "留学回国创业": "talent_from_outside"},
+    text = nlu_yaml(corrections, training={"你好": "greet", "留学回国创业": "ask_policy (talent_from_outside)"},
                     heldout={"held out"})
     document = yaml.safe_load(text)
     assert document["version"] == "3.1"
-    assert document["nlu"] == [{"intent": "startup_guarantee_loan", "examples": "- 贷款贴息咋申请\n"}]
+    assert document["nlu"] == [
+        {"intent": "ask_department", "examples": "- 贷款找谁\n"},
+        {"intent": "ask_policy", "metadata": {"topic": "startup_guarantee_loan"}, "examples": "- 贷款贴息咋申请\n"},
+        {"intent": "ask_policy", "metadata": {"topic": "student_leave_of_absence"}, "examples": "- 休学归谁管\n"},
+    ]
+    assert "# merge into nlu/data/topics/startup_guarantee_loan.yml" in text
+    assert "# merge into nlu/data/conversation/ask_department.yml" in text
     assert "# skipped, already in training data (greet): 你好" in text
-    assert "# skipped, conflicts with training data (talent_from_outside): 留学回国创业" in text
+    assert "# skipped, conflicts with training data (ask_policy (talent_from_outside)): 留学回国创业" in text
     assert "# skipped, in a held-out test file: held out" in text
     assert yaml.safe_load(nlu_yaml([], {}, set()))["nlu"] == []
 
@@ -103,7 +112,7 @@ def test_charts_are_escaped_svg() -> None:
 def test_every_intent_of_the_domain_can_be_chosen() -> None:
     with (PROJECT_DIR / "domain.yml").open(encoding="utf-8") as handle:
         domain_intents = set(yaml.safe_load(handle)["intents"])
-    assert set(intent_files()) == domain_intents
+    assert set(intent_files()) == domain_intents  # the acts; topics are chosen from known_topics()
     assert intent_files()["greet"] == "nlu/data/conversation/greet.yml"
     assert len(known_topics()) == 28
 

@@ -41,7 +41,7 @@ def test_rest_turns_are_logged_redacted_and_hashed(live_assistant: LiveAssistant
     say(live_assistant.base_url, SENDER, "我手机13812345678 大学生创业有社保补贴吗")
     [first] = logged(live_assistant.database_url, SENDER)
     assert first["user_text"] == f"我手机{MOBILE_TOKEN} 大学生创业有社保补贴吗"
-    assert first["channel"] == "rest" and first["intent"] == "student_startup_social_insurance"
+    assert first["channel"] == "rest" and first["intent"] == "ask_policy"
     assert first["topic"] == "student_startup_social_insurance" and first["kind"] in ("answer", "eligibility")
     assert first["reply_text"] and first["confidence"] > 0 and first["review_status"] == "unreviewed"
     assert "13812345678" not in str(first)

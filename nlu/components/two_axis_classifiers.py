@@ -1,0 +1,304 @@
+"""The two axes of understanding: what the user wants to do (the act, Rasa's intent) and which policy (the topic).
+
+One flat list of intents made the 28 topics compete with "which department", "do I qualify" and "here are my
+facts", and the topic lost whenever a message did two things. Here two classifiers read the same features:
+
+* ``ActClassifier`` predicts the act (``ask_policy``, ``ask_department``, ``check_eligibility``, ``inform`` …) as
+  the message's intent, so Rasa's rules, fallback and forms work as before;
+* ``TopicClassifier`` predicts one of the 28 topics or ``none``; the topic is added as a ``topic`` entity (with
+  ``confidence_entity``) when it is likely enough, and the whole ranking as ``topic`` / ``topic_ranking`` in the
+  parse data, beside ``intent`` / ``intent_ranking``.
+
+Both are ``LinearTextModel``: the count featurizers' sentence features weighted by TF-IDF (sublinear term
+frequency, unit length) beside the sentence embedding times ``embedding_weight``, into multinomial logistic
+regression. The training labels come from the data: the intent of each example for the act, and the ``topic``
+of the intent's metadata (``nlu/data/topics/*.yml``) for the topic, ``none`` where there is none. The fitted model
+is stored as plain arrays (``.npz``) and label names (JSON): nothing executable is loaded from a model file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+NO_TOPIC = "none"
+OUT_OF_SCOPE_ACT = "out_of_scope"
+TOPIC_ENTITY = "topic"
+TOPIC_KEY = "topic"
+TOPIC_RANKING_KEY = "topic_ranking"
+MODEL_FILE = "linear_model.npz"
+LABELS_FILE = "labels.json"
+
+
+class LinearTextModel:
+    """TF-IDF-weighted sparse counts and a weighted dense embedding, into multinomial logistic regression."""
+
+    def __init__(self, labels: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 embedding_weight: float) -> None:
+        self.labels = labels
+        self.idf = idf.astype(np.float64)
+        self.embedding_weight = float(embedding_weight)
+        self.sparse_width = len(idf)
+        # Column-major halves: a one-row message multiplies each against the weights without a copy.
+        self.sparse_coef = np.asfortranarray(coef[:, :self.sparse_width].T)
+        self.dense_coef = np.asfortranarray(coef[:, self.sparse_width:].T)
+        self.intercept = intercept.astype(np.float64)
+
+    @classmethod
+    def fit(cls, counts: scipy.sparse.csr_matrix, dense: np.ndarray, labels: list[str], *, C: float,
+            embedding_weight: float, max_iter: int, random_state: int,
+            class_weight: str | None = None) -> LinearTextModel:
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+
+        idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
+        features = _design_matrix(tfidf(counts, idf), dense, embedding_weight)
+        regression = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state, multi_class="multinomial",
+                                        class_weight=class_weight)
+        regression.fit(features, labels)
+        return cls([str(label) for label in regression.classes_], idf, regression.coef_, regression.intercept_,
+                   embedding_weight)
+
+    def probabilities(self, counts: scipy.sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
+        """One row of label probabilities per message (softmax of the linear scores, as scikit-learn's)."""
+        scores = np.asarray(tfidf(counts, self.idf) @ self.sparse_coef)
+        if self.dense_coef.shape[0]:
+            scores = scores + self.embedding_weight * (dense @ self.dense_coef)
+        scores += self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        return scores / scores.sum(axis=1, keepdims=True)
+
+    def save(self, directory: Path) -> None:
+        coef = np.hstack([self.sparse_coef.T, self.dense_coef.T])
+        np.savez(directory / MODEL_FILE, idf=self.idf, coef=coef, intercept=self.intercept,
+                 embedding_weight=np.array(self.embedding_weight))
+        (directory / LABELS_FILE).write_text(json.dumps(self.labels, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearTextModel:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
+            return cls(json.loads((directory / LABELS_FILE).read_text(encoding="utf-8")), arrays["idf"],
+                       arrays["coef"], arrays["intercept"], float(arrays["embedding_weight"]))
+
+
+def tfidf(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
+    """scikit-learn's ``TfidfTransformer(sublinear_tf=True)`` transform: (1 + log tf) × idf, rows of unit length."""
+    weighted = scipy.sparse.csr_matrix(counts, dtype=np.float64, copy=True)
+    np.log(weighted.data, out=weighted.data)
+    weighted.data += 1.0
+    weighted.data *= idf[weighted.indices]
+    squared = weighted.multiply(weighted).sum(axis=1).A1
+    norms = np.sqrt(squared)
+    norms[norms == 0.0] = 1.0
+    weighted.data /= np.repeat(norms, np.diff(weighted.indptr))
+    return weighted
+
+
+def _design_matrix(weighted: scipy.sparse.csr_matrix, dense: np.ndarray, embedding_weight: float) -> Any:
+    if dense.shape[1] == 0:
+        return weighted
+    return scipy.sparse.hstack([weighted, scipy.sparse.csr_matrix(embedding_weight * dense)], format="csr")
+
+
+def side_by_side(rows: list[list[scipy.sparse.spmatrix]]) -> scipy.sparse.csr_matrix:
+    """One CSR row per message: its one-row blocks side by side (equal to ``vstack`` of ``hstack``ed rows).
+
+    Every message has blocks of the same widths (the same featurizers). The result is in canonical form (indices
+    sorted, duplicates summed), as scipy's stacking leaves it.
+    """
+    widths = [block.shape[1] for block in rows[0]]
+    offsets = np.concatenate(([0], np.cumsum(widths)[:-1]))
+    data, indices, indptr = [], [], [0]
+    for blocks in rows:
+        if [block.shape for block in blocks] != [(1, width) for width in widths]:
+            raise ValueError(f"sentence features of unequal shapes: {[block.shape for block in blocks]}")
+        for block, offset in zip(blocks, offsets, strict=True):
+            coo = block.tocoo()
+            data.append(coo.data)
+            indices.append(coo.col.astype(np.int64) + offset)
+        indptr.append(indptr[-1] + sum(block.nnz for block in blocks))
+    dtype = np.result_type(*(block.dtype for block in rows[0]))
+    matrix = scipy.sparse.csr_matrix(
+        (np.concatenate(data).astype(dtype, copy=False), np.concatenate(indices), np.array(indptr)),
+        shape=(len(rows), int(sum(widths))))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def message_features(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+    """The sparse sentence counts side by side, and the dense sentence features side by side, one row each."""
+    sparse_rows, dense_rows = [], []
+    for message in messages:
+        sentence = [feature for feature in message.features
+                    if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE]
+        sparse_rows.append([feature.features for feature in sentence if feature.is_sparse()])
+        dense_rows.append([np.asarray(feature.features, dtype=np.float64).reshape(-1)
+                           for feature in sentence if feature.is_dense()])
+    widths = {tuple(block.shape[1] for block in row) for row in sparse_rows}
+    if len(widths) != 1 or not next(iter(widths)):
+        raise ValueError("every message needs the same sparse sentence features (are the count featurizers first?)")
+    dense_widths = {sum(len(block) for block in row) for row in dense_rows}
+    if len(dense_widths) != 1:
+        # A message with no text (e.g. only whitespace) has no embedding: use zeros of the others' width.
+        width = max(dense_widths)
+        dense_rows = [row if sum(len(block) for block in row) == width else [np.zeros(width)] for row in dense_rows]
+    dense = np.array([np.concatenate(row) if row else np.zeros(0) for row in dense_rows], dtype=np.float64)
+    return side_by_side(sparse_rows), dense.reshape(len(messages), -1)
+
+
+def ranking(model: LinearTextModel, probabilities: np.ndarray, length: int) -> list[dict[str, Any]]:
+    order = np.argsort(-probabilities)[:length]
+    return [{INTENT_NAME_KEY: model.labels[index], PREDICTED_CONFIDENCE_KEY: float(probabilities[index])}
+            for index in order]
+
+
+class LinearClassifierComponent(GraphComponent):
+    """Training, storage and prediction shared by the act and the topic classifier; subclasses say which label."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"C": 30.0, "embedding_weight": 1.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10,
+                "class_weight": None}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: LinearTextModel | None = None) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> LinearClassifierComponent:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> LinearClassifierComponent:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = LinearTextModel.load(directory)
+        except ValueError:  # nothing stored: the pipeline had no training data for it
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def label(self, message: Message) -> str | None:
+        raise NotImplementedError
+
+    def apply(self, message: Message, probabilities: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [message for message in training_data.intent_examples if self.label(message) is not None]
+        counts, dense = message_features(examples)
+        self.model = LinearTextModel.fit(
+            counts, dense, [self.label(message) for message in examples], C=self.config["C"],
+            embedding_weight=self.config["embedding_weight"], max_iter=self.config["max_iter"],
+            random_state=self.config["random_state"], class_weight=self.config["class_weight"])
+        with self._model_storage.write_to(self._resource) as directory:
+            self.model.save(directory)
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None:
+            return messages
+        with_text = [message for message in messages if (message.get(TEXT) or "").strip() and message.features]
+        if not with_text:
+            return messages
+        counts, dense = message_features(with_text)
+        for message, probabilities in zip(with_text, self.model.probabilities(counts, dense), strict=True):
+            self.apply(message, probabilities)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class ActClassifier(LinearClassifierComponent, IntentClassifier):
+    """What the user wants to do, as the message's intent and intent ranking.
+
+    ``out_of_scope_threshold``: out of scope wins whenever it is at least this likely, even when another act is
+    likelier. A question outside the plan answered with a measure misleads; a policy question called out of scope
+    is rarer and says how to ask (the threshold is chosen by cross-validation, README "NLU").
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**LinearClassifierComponent.get_default_config(), "out_of_scope_threshold": 1.0}
+
+    def label(self, message: Message) -> str | None:
+        return message.get(INTENT)
+
+    def apply(self, message: Message, probabilities: np.ndarray) -> None:
+        ranked = ranking(self.model, probabilities, self.config["ranking_length"])
+        out_of_scope = next((entry for entry in ranked if entry[INTENT_NAME_KEY] == OUT_OF_SCOPE_ACT), None)
+        if out_of_scope and out_of_scope[PREDICTED_CONFIDENCE_KEY] >= self.config["out_of_scope_threshold"]:
+            ranked = [out_of_scope, *(entry for entry in ranked if entry is not out_of_scope)]
+        message.set(INTENT, ranked[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranked, add_to_output=True)
+
+
+def example_topic(message: Message) -> str:
+    """The topic an example was written for: its intent block's ``metadata: {topic: …}``, else ``none``."""
+    metadata = message.get(METADATA) or {}
+    intent_metadata = metadata.get(METADATA_INTENT) if isinstance(metadata, dict) else None
+    topic = intent_metadata.get(TOPIC_KEY) if isinstance(intent_metadata, dict) else None
+    return str(topic) if topic else NO_TOPIC
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TopicClassifier(LinearClassifierComponent):
+    """Which of the policy topics the message is about: a ``topic`` entity, and the ranking in the parse data.
+
+    ``threshold``: the least confidence at which the top topic becomes an entity (below it, the actions may
+    still offer the ranking as choices). ``exclude_acts``: acts whose examples do not train the topic. Out-of-scope
+    examples are left out by default: many name a measure of another region ("深圳创业担保贷款"), and the act
+    classifier, not the topic, decides that such a question is not answered; as ``none`` they taught the topic
+    classifier that loan words mean no topic.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**LinearClassifierComponent.get_default_config(), "threshold": 0.35, "ranking_length": 5,
+                "exclude_acts": ["out_of_scope"]}
+
+    def label(self, message: Message) -> str | None:
+        intent = message.get(INTENT)
+        if not intent or intent in self.config["exclude_acts"]:
+            return None
+        return example_topic(message)
+
+    def apply(self, message: Message, probabilities: np.ndarray) -> None:
+        ranked = ranking(self.model, probabilities, len(self.model.labels))
+        best = ranked[0]
+        message.set(TOPIC_KEY, best, add_to_output=True)
+        message.set(TOPIC_RANKING_KEY, [entry for entry in ranked if entry[INTENT_NAME_KEY] != NO_TOPIC]
+                    [:self.config["ranking_length"]], add_to_output=True)
+        if best[INTENT_NAME_KEY] == NO_TOPIC or best[PREDICTED_CONFIDENCE_KEY] < self.config["threshold"]:
+            return
+        text = message.get(TEXT) or ""
+        entities = [entity for entity in message.get(ENTITIES) or [] if entity.get("entity") != TOPIC_ENTITY]
+        entities.append({"entity": TOPIC_ENTITY, "value": best[INTENT_NAME_KEY], "start": 0, "end": len(text),
+                         "confidence_entity": best[PREDICTED_CONFIDENCE_KEY], "extractor": type(self).__name__})
+        message.set(ENTITIES, entities, add_to_output=True)

@@ -1,0 +1,140 @@
+"""English text of the knowledge base (``policy_kb/data/en``), for users who write in English.
+
+The Chinese files stay the source of truth: each English file mirrors one of them item for item (the loader
+checks the counts), and quotations are never translated — answers show the document's Chinese words with their
+section.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policy_kb.engine import FAILED, MET, Evaluation
+from policy_kb.loader import DATA_DIR, get_knowledge_base
+from policy_kb.models import Topic
+
+ENGLISH_DIR = DATA_DIR / "en"
+
+
+class TranslationError(ValueError):
+    """An English file does not mirror its Chinese original."""
+
+
+@dataclass(frozen=True)
+class TopicText:
+    """The user-facing text of a topic in one language (quotes and section numbers stay as in the document)."""
+
+    title: str
+    section_title: str
+    summary: str
+    who: tuple[str, ...]
+    benefits: tuple[str, ...]
+    status_notes: tuple[str, ...]
+    not_in_document: tuple[str, ...]
+
+
+def chinese_text(topic: Topic) -> TopicText:
+    return TopicText(topic.title, topic.section_title, topic.summary, topic.who, topic.benefits,
+                     tuple(note.note for note in topic.status_notes), topic.not_in_document)
+
+
+def _read(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def load_english_topic(path: Path, topic: Topic) -> TopicText:
+    record = _read(path)
+    text = TopicText(str(record["title"]), str(record["section_title"]), str(record["summary"]).strip(),
+                     tuple(record.get("who") or ()), tuple(record.get("benefits") or ()),
+                     tuple(record.get("status_notes") or ()), tuple(record.get("not_in_document") or ()))
+    for field_name, original in (("who", topic.who), ("benefits", topic.benefits),
+                                 ("status_notes", topic.status_notes), ("not_in_document", topic.not_in_document)):
+        if len(getattr(text, field_name)) != len(original):
+            raise TranslationError(f"{path.name}: {field_name} has {len(getattr(text, field_name))} items, "
+                                   f"the Chinese topic {len(original)}")
+    return text
+
+
+@functools.lru_cache(maxsize=1)
+def english_topics() -> dict[str, TopicText]:
+    """Every topic's English text; a topic without one is an error (English users would get Chinese)."""
+    topics = get_knowledge_base().topics
+    texts = {}
+    for topic_id, topic in topics.items():
+        path = ENGLISH_DIR / "topics" / f"{topic_id}.yml"
+        if not path.exists():
+            raise TranslationError(f"no English text for topic {topic_id} ({path})")
+        texts[topic_id] = load_english_topic(path, topic)
+    return texts
+
+
+@functools.lru_cache(maxsize=1)
+def english_department_names() -> dict[str, str]:
+    """Department short name (as the document writes it) → English name of 2015."""
+    return {short: str(entry["name"]) for short, entry in _read(ENGLISH_DIR / "departments.yml")["departments"].items()}
+
+
+def topic_text(topic: Topic, language: str) -> TopicText:
+    return english_topics()[topic.id] if language == "en" else chinese_text(topic)
+
+
+def department_name(short: str, language: str) -> str:
+    """The department as users should look for it: the document's name, with the English one for English users."""
+    if language != "en":
+        return short
+    english = english_department_names().get(short)
+    return f"{english} ({short})" if english else short
+
+
+@functools.lru_cache(maxsize=1)
+def english_facts() -> dict[str, dict[str, Any]]:
+    return _read(ENGLISH_DIR / "facts.yml")["facts"]
+
+
+@functools.lru_cache(maxsize=1)
+def english_rules() -> dict[str, dict[str, Any]]:
+    return _read(ENGLISH_DIR / "eligibility.yml")["rules"]
+
+
+def localized_evaluation(result: Evaluation, language: str) -> Evaluation:
+    """The engine's evaluation with its user-facing words in ``language``.
+
+    In English each condition reads "<English gloss> (“<the document's Chinese words>”)", so the clause the verdict
+    rests on is still shown as written; the reasons, the question to ask next and its options are English.
+    """
+    if language != "en":
+        return result
+    rules_text = english_rules()
+    rules = []
+    changes = []
+    for rule in result.rules:
+        texts = rules_text.get(rule.rule_id, {})
+        condition_texts = texts.get("conditions", {})
+        conditions = []
+        for condition in rule.conditions:
+            english = condition_texts.get(condition.id, {})
+            explanation = english.get({MET: "met", FAILED: "failed"}.get(condition.status, ""), "") \
+                if condition.explanation else ""
+            remedy = english.get("remedy") if condition.remedy else None
+            if condition.status == FAILED and remedy:
+                changes.append(remedy)
+            wording = f"{english['wording']} (“{condition.wording}”)" if english.get("wording") else condition.wording
+            conditions.append(replace(condition, wording=wording, explanation=explanation or condition.explanation,
+                                      remedy=remedy or condition.remedy))
+        rules.append(replace(rule, title=texts.get("title", rule.title), benefit=texts.get("benefit", rule.benefit),
+                             conditions=tuple(conditions)))
+    question, options = result.next_question, result.next_options
+    if result.next_fact:
+        fact = english_facts().get(result.next_fact, {})
+        question = fact.get("question", question)
+        values = fact.get("values") or {}
+        options = {value: values.get(value, label) for value, label in result.next_options.items()}
+        if set(options) == {"true", "false"}:
+            options = {"true": "Yes", "false": "No"}
+    return replace(result, rules=tuple(rules), next_question=question, next_options=options,
+                   what_would_change=tuple(dict.fromkeys(changes)) if result.what_would_change else ())

@@ -1,0 +1,101 @@
+"""The linear model behind the act and topic classifiers: scikit-learn's numbers, stored as plain arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components.two_axis_classifiers import NO_TOPIC, LinearTextModel, example_topic, side_by_side, tfidf
+
+
+def random_data(rows: int = 60, width: int = 40, dense_width: int = 8):
+    generator = np.random.default_rng(7)
+    counts = scipy.sparse.random(rows, width, density=0.2, format="csr", random_state=7,
+                                 data_rvs=lambda n: generator.integers(1, 4, n).astype(float))
+    dense = generator.normal(size=(rows, dense_width))
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    labels = [f"label{index % 4}" for index in range(rows)]
+    return counts, dense, labels
+
+
+def test_tfidf_is_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    counts, _, _ = random_data()
+    transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
+    np.testing.assert_allclose(tfidf(counts, transformer.idf_).toarray(), transformer.transform(counts).toarray(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_probabilities_are_scikit_learns_and_survive_storage(tmp_path) -> None:
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    counts, dense, labels = random_data()
+    model = LinearTextModel.fit(counts, dense, labels, C=10.0, embedding_weight=0.5, max_iter=2000, random_state=0)
+    idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
+    features = scipy.sparse.hstack([tfidf(counts, idf), scipy.sparse.csr_matrix(0.5 * dense)], format="csr")
+    reference = LogisticRegression(C=10.0, max_iter=2000, random_state=0, multi_class="multinomial").fit(
+        features, labels)
+    np.testing.assert_allclose(model.probabilities(counts, dense), reference.predict_proba(features), atol=1e-8)
+
+    model.save(tmp_path)
+    loaded = LinearTextModel.load(tmp_path)
+    assert loaded.labels == model.labels
+    np.testing.assert_allclose(loaded.probabilities(counts, dense), model.probabilities(counts, dense))
+
+
+def test_a_model_without_embedding_uses_the_counts_alone() -> None:
+    counts, _, labels = random_data()
+    model = LinearTextModel.fit(counts, np.zeros((counts.shape[0], 0)), labels, C=1.0, embedding_weight=1.0,
+                                max_iter=500, random_state=0)
+    probabilities = model.probabilities(counts[:3], np.zeros((3, 0)))
+    assert probabilities.shape == (3, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize(("metadata", "topic"), [
+    ({"intent": {"topic": "tax_incentives"}}, "tax_incentives"),
+    ({"intent": {"other": 1}}, NO_TOPIC),
+    (None, NO_TOPIC),
+])
+def test_the_topic_of_a_training_example_is_its_blocks_metadata(metadata, topic) -> None:
+    message = Message(data={TEXT: "税收优惠", INTENT: "ask_policy", **({"metadata": metadata} if metadata else {})})
+    assert example_topic(message) == topic
+
+
+def test_trained_model_puts_topic_and_act_on_the_parse(assistant) -> None:
+    parsed = assistant.loop_parse("创业补贴里交社保那个 归哪个部门管")
+    assert parsed["intent"]["name"] == "ask_department"
+    topics = [entity for entity in parsed[ENTITIES] if entity["entity"] == "topic"]
+    assert [entity["value"] for entity in topics] == ["student_startup_social_insurance"]
+    assert 0.35 <= topics[0]["confidence_entity"] <= 1.0
+    assert parsed["topic"]["name"] == "student_startup_social_insurance"
+    assert parsed["topic_ranking"][0]["name"] == "student_startup_social_insurance"
+
+
+def test_sentence_features_side_by_side_equal_scipys_stacking() -> None:
+    """Blocks of every kind the featurizers give: sorted counts, unsorted COO with a repeated column, floats."""
+    rng = np.random.default_rng(7)
+
+    def message_blocks() -> list[scipy.sparse.spmatrix]:
+        words = scipy.sparse.random(1, 50, density=0.1, format="coo", random_state=rng, dtype=np.int64)
+        characters = scipy.sparse.random(1, 80, density=0.2, format="csr", random_state=rng)
+        columns = rng.integers(0, 30, size=6)
+        pinyin = scipy.sparse.coo_matrix((np.arange(1.0, 7.0), (np.zeros(6, dtype=int), columns[::-1])),
+                                         shape=(1, 30))  # unsorted, maybe repeated columns
+        return [words, characters, pinyin]
+
+    rows = [message_blocks() for _ in range(4)]
+    expected = scipy.sparse.vstack([scipy.sparse.hstack(blocks, format="csr") for blocks in rows], format="csr")
+    ours = side_by_side(rows)
+    assert ours.shape == expected.shape == (4, 160) and ours.dtype == expected.dtype
+    assert ours.has_canonical_format
+    assert (ours != expected).nnz == 0
+    np.testing.assert_array_equal(ours.indices, expected.indices)
+    np.testing.assert_array_equal(ours.data, expected.data)
+    with pytest.raises(ValueError, match="unequal shapes"):
+        side_by_side([rows[0], rows[1][:2]])

@@ -1,0 +1,74 @@
+"""End-to-end: the two axes (act and topic), follow-ups, other regions and English, with the trained model."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_a_department_question_keeps_its_topic(conversation) -> None:
+    reply = conversation.say("创业补贴里交社保那个 归哪个部门管")
+    assert reply.topic == "student_startup_social_insurance"
+    assert "省教育厅" in reply.text and "牵头" in reply.text
+
+
+def test_a_situation_that_points_at_a_measure_is_answered_with_it(conversation) -> None:
+    reply = conversation.say("在广州打工八年 想回定西养羊")
+    assert reply.kind == "answer"
+    assert reply.topic == "rural_returnee_startup"
+
+
+def test_a_follow_up_without_a_topic_stays_on_the_topic(conversation) -> None:
+    conversation.say("大学生休学创业有啥政策")
+    reply = conversation.say("归哪个部门管")
+    assert reply.topic == "student_leave_of_absence"
+    assert reply.kind == "answer"
+
+
+def test_a_search_box_phrase_finds_its_topic(conversation) -> None:
+    reply = conversation.say("创业贷款利率多少")
+    assert (reply.kind, reply.topic) == ("answer", "startup_guarantee_loan")
+    assert "利率" in reply.text  # the answer says the document does not give it
+
+
+@pytest.mark.parametrize(("text", "region"), [("南京应届生求职补贴多少钱", "南京"),
+                                             ("深圳创业担保贷款能贷多少", "深圳")])
+def test_another_regions_measure_is_out_of_scope_and_says_why(conversation, text: str, region: str) -> None:
+    reply = conversation.say(text)
+    assert reply.kind == "out_of_scope"
+    assert region in reply.text and "甘肃" in reply.text
+
+
+def test_someone_from_elsewhere_starting_up_in_gansu_is_answered(conversation) -> None:
+    reply = conversation.say("我是湖南人 想在天水办科技公司")
+    assert reply.kind != "out_of_scope"
+    assert reply.topic == "talent_from_outside"
+
+
+def test_small_talk_is_not_out_of_scope(conversation) -> None:
+    reply = conversation.say("你是机器人吗")
+    assert reply.kind == "chitchat"
+
+
+def test_english_is_answered_in_english_with_the_chinese_source(conversation, kb) -> None:
+    reply = conversation.say("Does Gansu guarantee startup loans?")
+    assert (reply.kind, reply.topic) == ("answer", "startup_guarantee_loan")
+    assert reply.text.startswith("[") and "Source:" in reply.text
+    assert kb.document.title in reply.text  # the citation stays the document's own
+    assert "文件没有写明" not in reply.text
+    follow_up = conversation.say("which department?")
+    assert follow_up.topic == "startup_guarantee_loan"
+    assert "led by" in follow_up.text
+
+
+def test_english_greeting_and_out_of_scope_are_english(conversation) -> None:
+    assert conversation.say("hello").text.startswith("Hello")
+    reply = conversation.say("What startup grants does Shanghai offer?")
+    assert reply.kind == "out_of_scope"
+    assert "Gansu" in reply.text and "甘肃省2015年" not in reply.text
+
+
+@pytest.mark.parametrize("text", ["😀😀", "？？？", "a" * 1500, "创业 loan 补贴 😀 ٩(◕‿◕)۶ 휴학", "\u202e贷款"])
+def test_odd_messages_get_an_answer_not_an_exception(conversation, text: str) -> None:
+    reply = conversation.say(text)
+    assert reply.text.strip()
+    assert reply.kind in {"answer", "clarify", "out_of_scope", "chitchat", "eligibility", "handoff"}
