@@ -2,17 +2,18 @@
 
     .venv/bin/python bench/nlu_bench.py [--reuse] [--files tests/nlu/heldout_*.yml]
 
-Trains, on the same nlu/data examples, ``config.yml`` and ``nlu/experiments/rasa_default.yml`` with
-``rasa train nlu`` (each in its own process with an empty Rasa cache, into ``.rasa/bench/``; wall time, CPU time
-and peak RSS come from ``os.wait4``), and a plain baseline in this process: TF-IDF over character 1–3-grams and
-scikit-learn's LogisticRegression (C picked by 5-fold cross-validation on the training data only; the table
-times the final fit). Then scores all three on the held-out files and their typo'd copies (never trained on):
-accuracy over the 28 policy topics, macro-F1 over the topics and per topic, out-of-scope recall, overall
-accuracy, fallback rate, parse time.
+Trains ``config.yml`` on nlu/data (two axes: the act as intent, the topic from the blocks' metadata), and, on the
+same examples with one flat label each (the topic where there is one, else the act: what a single intent list
+would have), ``nlu/experiments/rasa_default.yml`` with ``rasa train nlu`` (each in its own process with an empty
+Rasa cache, into ``.rasa/bench/``; wall time, CPU time and peak RSS from ``os.wait4``) and a plain baseline in
+this process: TF-IDF over character 1–3-grams and scikit-learn's LogisticRegression (C picked by 5-fold
+cross-validation on the training data only; the table times the final fit). A flat label is read back as two
+axes: a topic label means "ask_policy" about that topic.
 
-A FallbackClassifier answer (the assistant asks which topic was meant) counts as not correct, as in
-``chuangye nlu-eval``. The baseline has no fallback: it always names its most likely intent, which can only
-help its accuracy; "fallback ignored" scores every pipeline that way (the classifier's first choice).
+Then scores all three on the held-out files and their typo'd copies (never trained on), per axis as
+``chuangye nlu-eval`` does: topic accuracy (the right topic, and neither sent out of scope nor asked back), act
+accuracy, out-of-scope recall, the share of policy questions called out of scope, English topic accuracy,
+fallback rate, parse time. The aspect axis comes with the issue on answers (not yet predicted).
 ``--reuse`` skips training when the models are already in ``.rasa/bench/`` (no training figures then).
 """
 
@@ -25,12 +26,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.nlu_eval import FALLBACK, read_examples, score
+from bot.nlu_eval import NO_TOPIC, Example, Prediction, prediction_from_parse, read_labelled, score
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = PROJECT_DIR / ".rasa" / "bench"
@@ -44,7 +44,8 @@ PIPELINES = {  # name → Rasa config (None: the in-process TF-IDF baseline)
     "tfidf_lr": None,
 }
 LABELS = {"ours": "config.yml", "rasa_default": "Rasa default", "tfidf_lr": "TF-IDF + LR"}
-Predictor = Callable[[str], tuple[str, str]]  # text → (intent, most likely intent other than the fallback)
+Predictor = Callable[[str], Prediction]
+FLAT_DATA = BENCH_DIR / "flat_data" / "nlu.yml"
 
 
 @dataclass
@@ -58,27 +59,11 @@ class Measured:
 
 
 @dataclass
-class Scores:
-    """One pipeline on one group of held-out files."""
-
-    examples: int
-    topic_examples: int
-    topic_accuracy: float
-    topic_top_accuracy: float  # the fallback ignored: is the classifier's first choice right?
-    topic_macro_f1: float
-    per_topic_f1: dict[str, float]
-    out_of_scope_recall: float
-    accuracy: float
-    fallback_rate: float
-    ms_per_message: float
-
-
-@dataclass
 class Result:
     name: str
     training: Measured | None = None
     model_mb: float | None = None
-    scores: dict[str, Scores] = field(default_factory=dict)  # "clean" / "typos"
+    scores: dict[str, dict] = field(default_factory=dict)  # "clean" / "typos" → nlu_eval's report
 
 
 def rasa_environment(cache_dir: Path) -> dict[str, str]:
@@ -98,29 +83,44 @@ def run_measured(command: Sequence[str], log_path: Path, environment: dict[str, 
                     peak_rss_mb=usage.ru_maxrss / 1024, returncode=process.returncode)
 
 
-def train_rasa_nlu(name: str, config: Path) -> Measured:
+def train_rasa_nlu(name: str, config: Path, data: Path) -> Measured:
     """``rasa train nlu`` into .rasa/bench/NAME.tar.gz with an empty cache of its own (a cold, honest time)."""
     cache_dir = BENCH_DIR / "cache" / name
     shutil.rmtree(cache_dir, ignore_errors=True)
     command = [str(Path(sys.executable).with_name("rasa")), "train", "nlu", "--quiet", "-c", str(config),
-               "--nlu", str(DATA_DIR), "--out", str(BENCH_DIR), "--fixed-model-name", name]
+               "--nlu", str(data), "--out", str(BENCH_DIR), "--fixed-model-name", name]
     measured = run_measured(command, BENCH_DIR / f"{name}.train.log", rasa_environment(cache_dir))
     if measured.returncode:
         raise SystemExit(f"training {name} failed (exit {measured.returncode}): see {BENCH_DIR / name}.train.log")
     return measured
 
 
-def training_examples() -> list[tuple[str, str]]:
-    """Every (text, intent) of nlu/data: the examples the Rasa pipelines train on."""
+def training_examples() -> list[Example]:
+    """Every labelled example of nlu/data: what the Rasa pipelines train on."""
     files = sorted((DATA_DIR / "topics").glob("*.yml")) + sorted((DATA_DIR / "conversation").glob("*.yml"))
-    return [pair for path in files for pair in read_examples(path)]
+    return [example for path in files for example in read_labelled(path)]
 
 
-def topic_intents() -> set[str]:
-    return {intent for path in (DATA_DIR / "topics").glob("*.yml") for _, intent in read_examples(path)}
+def write_flat_data(examples: list[Example]) -> Path:
+    """The same examples with one flat label each, as Rasa NLU YAML, for the pipelines of one intent list."""
+    by_label: dict[str, list[str]] = {}
+    for example in examples:
+        by_label.setdefault(example.flat_label, []).append(example.text)
+    lines = ['version: "3.1"', "nlu:"]
+    for label, texts in by_label.items():
+        lines += [f"- intent: {label}", "  examples: |"]
+        lines += [f"    - {text}" for text in texts]
+    FLAT_DATA.parent.mkdir(parents=True, exist_ok=True)
+    FLAT_DATA.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return FLAT_DATA.parent
 
 
-def train_tfidf(examples: list[tuple[str, str]]) -> tuple[Predictor, Measured, float]:
+def from_flat(label: str, topics: set[str]) -> Prediction:
+    """A flat label read as the two axes: a topic means a policy question about it."""
+    return Prediction("ask_policy", label) if label in topics else Prediction(label, NO_TOPIC)
+
+
+def train_tfidf(examples: list[Example], topics: set[str]) -> tuple[Predictor, Measured, float]:
     """The baseline, trained in this process; returns its predictor, resources and pickled size in MB.
 
     C is chosen by 5-fold cross-validation on the training data (printed, with its time); the table's training
@@ -134,31 +134,30 @@ def train_tfidf(examples: list[tuple[str, str]]) -> tuple[Predictor, Measured, f
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
 
-    texts, intents = [text for text, _ in examples], [intent for _, intent in examples]
+    texts, labels = [example.text for example in examples], [example.flat_label for example in examples]
     pipeline = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
                              LogisticRegression(max_iter=2000))
     search_started = time.perf_counter()
     search = GridSearchCV(pipeline, {"logisticregression__C": [1.0, 10.0, 100.0]},
                           cv=StratifiedKFold(5, shuffle=True, random_state=42), n_jobs=1, refit=False)
-    search.fit(texts, intents)
+    search.fit(texts, labels)
     search_seconds = time.perf_counter() - search_started
     best_c = search.best_params_["logisticregression__C"]
     print(f"  C={best_c:g} (5-fold CV accuracy on the training data {search.best_score_:.3f}; "
           f"search {search_seconds:.0f} s)", flush=True)
     started, cpu_started = time.perf_counter(), time.process_time()
-    model = clone(pipeline).set_params(logisticregression__C=best_c).fit(texts, intents)
+    model = clone(pipeline).set_params(logisticregression__C=best_c).fit(texts, labels)
     measured = Measured(seconds=time.perf_counter() - started, cpu_seconds=time.process_time() - cpu_started,
                         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
-    def predict(text: str) -> tuple[str, str]:
-        intent = str(model.predict([text])[0])
-        return intent, intent
+    def predict(text: str) -> Prediction:
+        return from_flat(str(model.predict([text])[0]), topics)
 
     return predict, measured, len(pickle.dumps(model)) / 1e6
 
 
-def rasa_predictor(model_path: Path) -> Predictor:
-    """(intent, most likely intent other than the fallback) according to a trained Rasa model."""
+def rasa_predictor(model_path: Path, topics: set[str], flat: bool) -> Predictor:
+    """Act and topic of a text according to a trained Rasa model (a flat model's intent read as both)."""
     import asyncio
     import contextlib
 
@@ -173,91 +172,47 @@ def rasa_predictor(model_path: Path) -> Predictor:
         agent = Agent.load(str(model_path))
     loop = asyncio.new_event_loop()
 
-    def predict(text: str) -> tuple[str, str]:
+    def predict(text: str) -> Prediction:
         parsed = loop.run_until_complete(agent.parse_message(text))
-        intent = parsed["intent"]["name"]
-        ranking = [entry["name"] for entry in parsed.get("intent_ranking") or [] if entry["name"] != FALLBACK]
-        return intent, ranking[0] if ranking else intent
+        return from_flat(parsed["intent"]["name"], topics) if flat else prediction_from_parse(parsed)
 
     return predict
-
-
-def f1(counts: Counter) -> float:
-    precision_base, recall_base = counts["tp"] + counts["fp"], counts["tp"] + counts["fn"]
-    precision = counts["tp"] / precision_base if precision_base else 0.0
-    recall = counts["tp"] / recall_base if recall_base else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
-def evaluate(examples: list[tuple[str, str]], predict: Predictor, topics: set[str]) -> Scores:
-    predictions: dict[str, tuple[str, str]] = {}
-
-    def remembered(text: str) -> str:
-        if text not in predictions:
-            predictions[text] = predict(text)
-        return predictions[text][0]
-
-    report = score("held-out", examples, remembered)
-    topic_pairs = [(text, intent) for text, intent in examples if intent in topics]
-    per_topic = {topic: f1(report.per_intent.get(topic, Counter())) for topic in sorted(topics)}
-    share = (lambda hits: hits / len(topic_pairs)) if topic_pairs else (lambda hits: 0.0)
-    return Scores(
-        examples=report.total, topic_examples=len(topic_pairs),
-        topic_accuracy=share(sum(predictions[text][0] == intent for text, intent in topic_pairs)),
-        topic_top_accuracy=share(sum(predictions[text][1] == intent for text, intent in topic_pairs)),
-        topic_macro_f1=sum(per_topic.values()) / len(per_topic) if per_topic else 0.0,
-        per_topic_f1=per_topic, out_of_scope_recall=report.recall(OUT_OF_SCOPE),
-        accuracy=report.accuracy, fallback_rate=report.fallback / report.total if report.total else 0.0,
-        ms_per_message=1000 * report.seconds / report.total if report.total else 0.0,
-    )
 
 
 def _cell(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def print_tables(results: list[Result], groups: dict[str, list[tuple[str, str]]], topics: set[str]) -> None:
+ROWS = (("topic accuracy", "topic_accuracy"), ("act accuracy", "act_accuracy"),
+        ("out-of-scope recall", "out_of_scope_recall"),
+        ("policy questions sent out of scope", "policy_to_out_of_scope"),
+        ("English topic accuracy", "english_topic_accuracy"), ("fallback rate", "fallback_rate"))
+
+
+def print_tables(results: list[Result], groups: dict[str, list[Example]]) -> None:
     names = [result.name for result in results]
-    header = f"{'':<36}" + "".join(f"{LABELS[name]:>14}" for name in names)
-    counts = ", ".join(f"{group}: {len(pairs)} examples, {sum(i in topics for _, i in pairs)} topic questions"
-                       for group, pairs in groups.items())
+    header = f"{'':<46}" + "".join(f"{LABELS[name]:>14}" for name in names)
+    counts = ", ".join(f"{group}: {len(examples)} examples, {sum(e.topic != NO_TOPIC for e in examples)} with a topic"
+                       for group, examples in groups.items())
     print(f"\n== NLU on the held-out files ({counts})")
     print(header)
     rows: list[tuple[str, Callable[[Result], float | None], int]] = []
     for group, title in (("clean", "clean"), ("typos", "typo'd")):
-        if group not in groups:
-            continue
-        rows += [
-            (f"{title}: topic accuracy", lambda r, g=group: r.scores[g].topic_accuracy, 3),
-            (f"{title}: topic acc., fallback ignored", lambda r, g=group: r.scores[g].topic_top_accuracy, 3),
-            (f"{title}: topic macro-F1", lambda r, g=group: r.scores[g].topic_macro_f1, 3),
-            (f"{title}: out-of-scope recall", lambda r, g=group: r.scores[g].out_of_scope_recall, 3),
-            (f"{title}: overall accuracy", lambda r, g=group: r.scores[g].accuracy, 3),
-            (f"{title}: fallback rate", lambda r, g=group: r.scores[g].fallback_rate, 3),
-        ]
+        if group in groups:
+            rows += [(f"{title}: {label}", lambda r, g=group, k=key: r.scores[g][k], 3) for label, key in ROWS]
     rows += [
         ("training wall time (s)", lambda r: r.training.seconds if r.training else None, 1),
         ("training CPU time (s)", lambda r: r.training.cpu_seconds if r.training else None, 1),
         ("training peak RSS (MB)", lambda r: r.training.peak_rss_mb if r.training else None, 0),
         ("model size (MB)", lambda r: r.model_mb, 2),
-        ("parse time (ms / message)", lambda r: r.scores["clean"].ms_per_message if "clean" in r.scores else None,
-         1),
+        ("parse time (ms / message)", lambda r: r.scores["clean"]["ms_per_message"] if "clean" in r.scores
+         else None, 1),
     ]
     for label, value, digits in rows:
-        print(f"{label:<36}" + "".join(f"{_cell(value(result), digits):>14}" for result in results))
-
-    columns = [(name, group) for group in groups for name in names]
-    print("\n== F1 per policy topic (held-out" + (", then typo'd copy" if "typos" in groups else "") + ")")
-    short = {"ours": "ours", "rasa_default": "rasa", "tfidf_lr": "tfidf"}
-    print(f"{'topic':<36}{'n':>4}" + "".join(f"{short[name] + (' typo' if group == 'typos' else ''):>11}"
-                                            for name, group in columns))
-    first_group = next(iter(groups))
-    for topic in sorted(topics):
-        n = sum(intent == topic for _, intent in groups[first_group])
-        print(f"{topic:<36}{n:>4}" + "".join(f"{results[names.index(name)].scores[group].per_topic_f1[topic]:>11.3f}"
-                                            for name, group in columns))
-    print(f"{'macro-F1 over the topics':<40}" + "".join(
-        f"{results[names.index(name)].scores[group].topic_macro_f1:>11.3f}" for name, group in columns))
+        print(f"{label:<46}" + "".join(f"{_cell(value(result), digits):>14}" for result in results))
+    for result in results:
+        print(f"\n{LABELS[result.name]}, most frequent misses (clean): "
+              + "; ".join(result.scores["clean"]["top_confusions"][:6]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -267,21 +222,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default=sorted(HELDOUT_DIR.glob("heldout_*.yml")), help="held-out NLU files")
     args = parser.parse_args(argv)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    topics = topic_intents()
     examples = training_examples()
+    topics = {example.topic for example in examples} - {NO_TOPIC}
+    flat_data = write_flat_data(examples)
     groups = {
-        group: [pair for path in args.files if path.stem.endswith("_typos") == (group == "typos")
-                for pair in read_examples(path)]
+        group: [example for path in args.files if path.stem.endswith("_typos") == (group == "typos")
+                for example in read_labelled(path)]
         for group in ("clean", "typos")
     }
-    groups = {group: pairs for group, pairs in groups.items() if pairs}
-    print(f"training data: {len(examples)} examples of {len({i for _, i in examples})} intents "
-          f"({len(topics)} policy topics); held-out: {', '.join(path.name for path in args.files)}", flush=True)
+    groups = {group: found for group, found in groups.items() if found}
+    print(f"training data: {len(examples)} examples, {len({e.act for e in examples})} acts, {len(topics)} "
+          f"policy topics; held-out: {', '.join(path.name for path in args.files)}", flush=True)
 
     results = {name: Result(name) for name in PIPELINES}
     # The baseline first, while this process holds nothing else: its peak RSS is then the baseline's own.
     print("training TF-IDF + LR in this process ...", flush=True)
-    tfidf_predict, results["tfidf_lr"].training, results["tfidf_lr"].model_mb = train_tfidf(examples)
+    tfidf_predict, results["tfidf_lr"].training, results["tfidf_lr"].model_mb = train_tfidf(examples, topics)
     predictors: dict[str, Predictor] = {"tfidf_lr": tfidf_predict}
 
     for name, config in PIPELINES.items():
@@ -290,17 +246,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = BENCH_DIR / f"{name}.tar.gz"
         if not (args.reuse and model.exists()):
             print(f"training {name} ({config.relative_to(PROJECT_DIR)}) with `rasa train nlu` ...", flush=True)
-            results[name].training = train_rasa_nlu(name, config)
+            results[name].training = train_rasa_nlu(name, config, DATA_DIR if name == "ours" else flat_data)
         results[name].model_mb = model.stat().st_size / 1e6
 
     for name, config in PIPELINES.items():
         if config is not None:
             print(f"loading {name} ...", flush=True)
-            predictors[name] = rasa_predictor(BENCH_DIR / f"{name}.tar.gz")
-        for group, pairs in groups.items():
-            results[name].scores[group] = evaluate(pairs, predictors[name], topics)
+            predictors[name] = rasa_predictor(BENCH_DIR / f"{name}.tar.gz", topics, flat=name != "ours")
+        for group, found in groups.items():
+            results[name].scores[group] = score(group, found, predictors[name]).as_json()
 
-    print_tables(list(results.values()), groups, topics)
+    print_tables(list(results.values()), groups)
     return 0
 
 
