@@ -120,6 +120,16 @@ def current_topic(tracker: Tracker) -> Topic | None:
     return kb().topics.get(topic_id) if topic_id else None
 
 
+def topic_being_checked(tracker: Tracker) -> Topic | None:
+    """The topic of the eligibility check in progress: the slot the check was started with.
+
+    During a check the topic classifier may see a measure in an answer ("在兰州开了个软件公司"); the check stays
+    on its own topic (a message that asks about another measure leaves the check through the rules instead).
+    """
+    topic_id = tracker.get_slot("topic")
+    return kb().topics.get(topic_id) if topic_id else None
+
+
 def known_facts(tracker: Tracker) -> dict[str, object]:
     return dict(tracker.get_slot("facts") or {})
 

@@ -24,6 +24,7 @@ from actions.common import (
     messages,
     payload,
     reply_language,
+    topic_being_checked,
     topic_buttons,
     topic_in_message,
 )
@@ -126,7 +127,7 @@ class ValidateEligibilityForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
-        topic = current_topic(tracker)
+        topic = topic_being_checked(tracker)
         if topic is None or not has_rules(topic.id):
             return []
         if evaluate(topic.id, known_facts(tracker)).verdict != NEED_MORE_INFO:
@@ -155,7 +156,7 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(text=wording["not_understood"])
             return {"fact_answer": None}
         if slot_value == UNCERTAIN:
-            topic = current_topic(tracker)
+            topic = topic_being_checked(tracker)
             lead = topic.lead_department if topic else ""
             dispatcher.utter_message(text=wording["uncertain"].format(lead=lead))
             return {"fact_answer": None}
@@ -171,7 +172,7 @@ class ActionAskFactAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        topic = current_topic(tracker)
+        topic = topic_being_checked(tracker)
         if topic is None:
             return []
         language = reply_language(tracker)
@@ -205,7 +206,7 @@ class ActionEligibilityVerdict(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        topic = current_topic(tracker)
+        topic = topic_being_checked(tracker)
         if topic is not None and has_rules(topic.id):
             send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker)), tracker)
         return [SlotSet("requested_fact", None), SlotSet("fact_answer", None)]
@@ -282,6 +283,7 @@ class ActionTakeFacts(Action):
             return answer_topic(dispatcher, tracker, named)
         topic = current_topic(tracker)
         if topic is not None and has_rules(topic.id) and new_facts:
+            events.append(SlotSet("topic", topic.id))
             result = evaluate(topic.id, facts)
             if result.verdict != NEED_MORE_INFO:
                 send_verdict(dispatcher, topic, result, tracker)

@@ -79,7 +79,8 @@ def featurised_training_messages(model_path: Path) -> list:
                 for message in load_data(str(PROJECT_DIR / "nlu" / "data" / folder)).intent_examples]
     for name in order:
         node = nodes[name]
-        node._load_component() if node._component is None else None
+        if node._component is None:
+            node._load_component()
         component = node._component
         kind = type(component).__name__
         if kind in ("ActClassifier", "TopicClassifier", "RegionScope", "FactExtractor", "FallbackClassifier"):
@@ -109,7 +110,7 @@ def fold_ids(labels: list[str]) -> np.ndarray:
     return ids
 
 
-def run_setting(setting: Setting, counts, use, e5, acts, topics, folds, english) -> dict[str, float]:
+def run_setting(setting: Setting, counts, use, e5, acts, topics, folds) -> dict[str, np.ndarray]:
     dense_parts = []
     if setting.use_weight:
         dense_parts.append(setting.use_weight * use)
@@ -209,7 +210,7 @@ def main() -> int:
     best = None
     for setting in settings:
         setting_started = time.perf_counter()
-        result = run_setting(setting, counts, use, e5, acts, topics, folds, english)
+        result = run_setting(setting, counts, use, e5, acts, topics, folds)
         row = summarise(result, acts, topics, english, 0.35, 0.3)
         print(f"{setting.name:<52} {row['act']:>6.3f} {row['topic']:>6.3f} {row['oos_recall']:>7.3f} "
               f"{row['policy_to_oos']:>7.3f} {row['english_topic']:>6.3f} "

@@ -72,3 +72,11 @@ def test_odd_messages_get_an_answer_not_an_exception(conversation, text: str) ->
     reply = conversation.say(text)
     assert reply.text.strip()
     assert reply.kind in {"answer", "clarify", "out_of_scope", "chitchat", "eligibility", "handoff"}
+
+
+def test_an_answer_that_sounds_like_another_measure_stays_in_the_check(conversation) -> None:
+    first = conversation.say('/check_eligibility{"topic":"student_startup_social_insurance"}')
+    assert first.kind == "eligibility" and first.verdict == "need_more_info"
+    reply = conversation.say("毕业两年了 在兰州开了个做软件的小公司 第一次创业")
+    assert reply.topic == "student_startup_social_insurance"
+    assert reply.kind == "eligibility"
