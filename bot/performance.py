@@ -133,6 +133,20 @@ def install() -> None:
     _install_classifier_layout()
     _install_event_class_lookup()
     _install_empty_domain_check()
+    pin_numeric_threads()
+
+
+def pin_numeric_threads() -> None:
+    """One BLAS/OpenMP thread per process.
+
+    A message's numerical work is a few small products (the embedding's matrix chain, one row against the
+    classifiers' weights). OpenBLAS would spread each over every core and keep its threads spinning afterwards:
+    server CPU per turn more than doubled, and the server runs many messages (and worker processes) side by side
+    anyway.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
 
 
 def freeze_loaded_objects() -> int:

@@ -202,3 +202,13 @@ def test_every_rasa_server_freezes_its_loaded_model_once_it_serves() -> None:
     blueprint = HealthInput().blueprint(lambda _message: None)
     started = [listener for listener in blueprint._future_listeners if listener.event == "after_server_start"]
     assert [listener.listener.__name__ for listener in started] == ["spare_the_model_from_garbage_collection"]
+
+
+def test_numeric_libraries_run_on_one_thread_per_process() -> None:
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    np.ones((64, 64)) @ np.ones((64, 64))  # make sure the BLAS library is loaded
+    performance.pin_numeric_threads()
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
