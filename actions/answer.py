@@ -27,6 +27,7 @@ from actions.common import (
     topic_in_message,
 )
 from actions.eligibility import send_verdict
+from actions.fallback import likely_topics
 from actions.feedback import feedback_buttons
 from policy_kb.engine import NEED_MORE_INFO, evaluate, has_rules
 from policy_kb.models import Topic
@@ -118,8 +119,6 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
 
 def ask_which_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """No topic named and none under discussion: the likeliest topics as buttons, or a request to rephrase."""
-    from actions.fallback import likely_topics
-
     language = reply_language(tracker)
     wording = messages(language)["clarify"]
     choices = likely_topics(tracker) or COMMON_TOPICS

@@ -278,7 +278,7 @@ class ActionTakeFacts(Action):
         named = topic_in_message(tracker)
         if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform":
             # A situation that points at a measure ("在广州打工八年 想回定西养羊"): answer that measure.
-            from actions.answer import answer_topic
+            from actions.answer import answer_topic  # here: actions.answer imports this module
 
             return answer_topic(dispatcher, tracker, named)
         topic = current_topic(tracker)

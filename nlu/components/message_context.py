@@ -21,10 +21,11 @@ SCOPE_REASON_KEY = "scope_reason"
 OTHER_REGION = "other_region"
 
 
-def add_entity(message: Message, name: str, value: str, extractor: str) -> None:
+def add_entity(message: Message, name: str, value: str, extractor: str, **extra: Any) -> None:
+    """Set the message's one entity ``name`` (spanning the whole message: it is read from the message as a whole)."""
     text = message.get(TEXT) or ""
     entities = [entity for entity in message.get(ENTITIES) or [] if entity.get("entity") != name]
-    entities.append({"entity": name, "value": value, "start": 0, "end": len(text), "extractor": extractor})
+    entities.append({"entity": name, "value": value, "start": 0, "end": len(text), **extra, "extractor": extractor})
     message.set(ENTITIES, entities, add_to_output=True)
 
 

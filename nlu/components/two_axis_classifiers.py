@@ -30,7 +30,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
@@ -42,6 +41,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.components.message_context import add_entity
 
 NO_TOPIC = "none"
 OUT_OF_SCOPE_ACT = "out_of_scope"
@@ -298,8 +299,5 @@ class TopicClassifier(LinearClassifierComponent):
                     [:self.config["ranking_length"]], add_to_output=True)
         if best[INTENT_NAME_KEY] == NO_TOPIC or best[PREDICTED_CONFIDENCE_KEY] < self.config["threshold"]:
             return
-        text = message.get(TEXT) or ""
-        entities = [entity for entity in message.get(ENTITIES) or [] if entity.get("entity") != TOPIC_ENTITY]
-        entities.append({"entity": TOPIC_ENTITY, "value": best[INTENT_NAME_KEY], "start": 0, "end": len(text),
-                         "confidence_entity": best[PREDICTED_CONFIDENCE_KEY], "extractor": type(self).__name__})
-        message.set(ENTITIES, entities, add_to_output=True)
+        add_entity(message, TOPIC_ENTITY, best[INTENT_NAME_KEY], type(self).__name__,
+                   confidence_entity=best[PREDICTED_CONFIDENCE_KEY])
