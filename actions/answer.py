@@ -11,18 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     ANSWER,
     CLARIFY,
-    ENGLISH,
     FORM_NAME,
     current_topic,
     departments_sentence,
     facts_in_latest_message,
-    intent_payload,
     kb,
     known_facts,
     messages,
     next_step_buttons,
     payload,
     reply_language,
+    supporting_departments,
     topic_buttons,
     topic_in_message,
 )
@@ -42,8 +41,8 @@ COMMON_TOPICS = ["student_startup_social_insurance", "startup_guarantee_loan", "
 def topic_answer_text(topic: Topic, user_text: str = "", language: str = "zh") -> str:
     """The full answer: summary, benefits, who, status notes, what the document does not say, departments."""
     wording = messages(language)["answer"]
+    items, listed = messages(language)["item_separator"], messages(language)["list_separator"]
     text = topic_text(topic, language)
-    separator = "; " if language == ENGLISH else "；"
     lines = [wording["heading"].format(title=text.title, section=topic.section, section_title=text.section_title),
              text.summary]
     if topic.id in PARK_TOPICS and user_text:
@@ -53,13 +52,12 @@ def topic_answer_text(topic: Topic, user_text: str = "", language: str = "zh") -
             lines.extend(wording["park_line"].format(name=p.name, city=p.city, industries="、".join(p.industries))
                          for p in parks)
     if text.benefits:
-        lines.append(wording["benefits"] + " " * (language == ENGLISH) + separator.join(text.benefits))
+        lines.append(wording["benefits"] + items.join(text.benefits))
     if text.who:
-        lines.append(wording["who"] + " " * (language == ENGLISH) + separator.join(text.who))
+        lines.append(wording["who"] + items.join(text.who))
     lines.extend(wording["status_note"].format(note=note) for note in text.status_notes)
     if text.not_in_document:
-        lines.append(wording["not_in_document"].format(items=(separator if language == ENGLISH else "、").join(
-            text.not_in_document)))
+        lines.append(wording["not_in_document"].format(items=listed.join(text.not_in_document)))
     lines.append(departments_sentence(topic, language))
     lines.append(wording["source"].format(citation=kb().document.citation, section=topic.section))
     return "\n".join(lines)
@@ -139,12 +137,12 @@ class ActionAnswerDepartment(Action):
         wording = messages(language)["department"]
         topic = current_topic(tracker)
         if topic is None:
-            dispatcher.utter_message(text=wording["no_topic"], buttons=department_buttons(COMMON_TOPICS, language),
+            dispatcher.utter_message(text=wording["no_topic"],
+                                     buttons=topic_buttons(COMMON_TOPICS, language, "ask_department"),
                                      json_message=payload(ANSWER, tracker=tracker))
             return []
         lead = kb().department(topic.lead_department)
-        separator = "; " if language == ENGLISH else "、"
-        others = separator.join(department_name(short, language) for short in topic.supporting_departments)
+        others = supporting_departments(topic, language)
         lead_full = lead.full if lead else topic.lead_department
         lines = [wording["answer"].format(
             title=topic_text(topic, language).title, lead=department_name(topic.lead_department, language),
@@ -179,7 +177,7 @@ class ActionShowSource(Action):
         topic = current_topic(tracker)
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"].format(citation=citation),
-                                     buttons=source_buttons(COMMON_TOPICS, language),
+                                     buttons=topic_buttons(COMMON_TOPICS, language, "show_source"),
                                      json_message=payload(ANSWER, tracker=tracker))
             return []
         text = topic_text(topic, language)
@@ -188,15 +186,3 @@ class ActionShowSource(Action):
         lines.extend(wording["quote"].format(quote=quote) for quote in topic.quotes)
         dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic, tracker=tracker))
         return [*leave_check_events(tracker), SlotSet("topic", topic.id)]
-
-
-def department_buttons(topic_ids: list[str], language: str) -> list[dict[str, str]]:
-    """Topic buttons that ask which department leads the topic."""
-    return [{**button, "payload": intent_payload("ask_department", topic=topic_id)}
-            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]
-
-
-def source_buttons(topic_ids: list[str], language: str) -> list[dict[str, str]]:
-    """Topic buttons that show the topic's original text."""
-    return [{**button, "payload": intent_payload("show_source", topic=topic_id)}
-            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]

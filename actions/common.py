@@ -107,21 +107,20 @@ def next_step_buttons(topic: Topic, can_check: bool, language: str = CHINESE) ->
     return buttons
 
 
-def topic_buttons(topic_ids: list[str], language: str = CHINESE) -> list[dict[str, str]]:
-    """One button per topic, which asks that topic directly."""
+def topic_buttons(topic_ids: list[str], language: str = CHINESE, intent: str = "ask_policy") -> list[dict[str, str]]:
+    """One button per topic, titled with the topic, that sends ``intent`` about it (by default: ask about it)."""
     topics = kb().topics
     return [{"title": topic_text(topics[topic_id], language).title,
-             "payload": intent_payload("ask_policy", topic=topic_id)} for topic_id in topic_ids]
+             "payload": intent_payload(intent, topic=topic_id)} for topic_id in topic_ids]
 
 
 def current_topic(tracker: Tracker) -> Topic | None:
-    """The topic of this turn: a topic entity (from a button) first, else the last topic discussed."""
-    topic_id = next(tracker.get_latest_entity_values("topic"), None) or tracker.get_slot("topic")
-    return kb().topics.get(topic_id) if topic_id else None
+    """The topic of this turn: the one the message names first, else the one being discussed."""
+    return topic_in_message(tracker) or topic_being_checked(tracker)
 
 
 def topic_being_checked(tracker: Tracker) -> Topic | None:
-    """The topic of the eligibility check in progress: the slot the check was started with.
+    """The topic being discussed (the slot the actions set), which is the topic of a check in progress.
 
     During a check the topic classifier may see a measure in an answer ("在兰州开了个软件公司"); the check stays
     on its own topic (a message that asks about another measure leaves the check through the rules instead).
@@ -167,12 +166,16 @@ def describe_facts(facts: dict[str, object], language: str = CHINESE) -> str:
     return messages(language)["fact_separator"].join(parts)
 
 
+def supporting_departments(topic: Topic, language: str = CHINESE) -> str:
+    """The departments that share the work, in the document's order, as users should look for them."""
+    return messages(language)["list_separator"].join(department_name(short, language)
+                                                     for short in topic.supporting_departments)
+
+
 def departments_sentence(topic: Topic, language: str = CHINESE) -> str:
     """"牵头部门：…；配合部门：…" in the document's order."""
     wording = messages(language)["answer"]
-    separator = "; " if language == ENGLISH else "、"
     lead = department_name(topic.lead_department, language)
     if topic.supporting_departments:
-        others = separator.join(department_name(short, language) for short in topic.supporting_departments)
-        return wording["departments"].format(lead=lead, others=others)
+        return wording["departments"].format(lead=lead, others=supporting_departments(topic, language))
     return wording["departments_lead_only"].format(lead=lead)

@@ -244,9 +244,7 @@ class ActionStartCheck(Action):
 
 def check_buttons(language: str = "zh") -> list[dict[str, str]]:
     """Buttons that start a check for each topic with rules."""
-    topic_ids = rule_topics()
-    return [{**button, "payload": intent_payload("check_eligibility", topic=topic_id)}
-            for topic_id, button in zip(topic_ids, topic_buttons(topic_ids, language), strict=True)]
+    return topic_buttons(rule_topics(), language, "check_eligibility")
 
 
 class ActionStopCheck(Action):

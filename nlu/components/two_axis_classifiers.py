@@ -162,13 +162,10 @@ def message_features(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix, 
     widths = {tuple(block.shape[1] for block in row) for row in sparse_rows}
     if len(widths) != 1 or not next(iter(widths)):
         raise ValueError("every message needs the same sparse sentence features (are the count featurizers first?)")
-    dense_widths = {sum(len(block) for block in row) for row in dense_rows}
-    if len(dense_widths) != 1:
-        # A message with no text (e.g. only whitespace) has no embedding: use zeros of the others' width.
-        width = max(dense_widths)
-        dense_rows = [row if sum(len(block) for block in row) == width else [np.zeros(width)] for row in dense_rows]
+    if len({sum(len(block) for block in row) for row in dense_rows}) != 1:
+        raise ValueError("every message needs the same dense sentence features (is the embedding featurizer on?)")
     dense = np.array([np.concatenate(row) if row else np.zeros(0) for row in dense_rows], dtype=np.float64)
-    return side_by_side(sparse_rows), dense.reshape(len(messages), -1)
+    return side_by_side(sparse_rows), dense
 
 
 def ranking(model: LinearTextModel, probabilities: np.ndarray, length: int) -> list[dict[str, Any]]:
