@@ -1,4 +1,4 @@
-"""Answers a policy question from the knowledge base: the plain summary, departments and the source."""
+"""Answers a policy question from the knowledge base: the aspect asked, the departments, the source."""
 
 from __future__ import annotations
 
@@ -13,54 +13,41 @@ from actions.common import (
     CLARIFY,
     FORM_NAME,
     current_topic,
-    departments_sentence,
     facts_in_latest_message,
+    intent_payload,
     kb,
     known_facts,
+    likely_topics,
     messages,
     next_step_buttons,
     payload,
     reply_language,
-    supporting_departments,
     topic_buttons,
     topic_in_message,
 )
+from actions.context import topic_of_turn
 from actions.eligibility import send_verdict
-from actions.fallback import likely_topics
 from actions.feedback import feedback_buttons
+from actions.replies import (
+    FULL,
+    LEVEL_DETAIL,
+    LEVEL_FIRST,
+    LEVEL_POINTER,
+    OVERVIEW,
+    card_data,
+    department_reference,
+    detail_answer,
+    first_answer,
+    hotline_sentence,
+    plan_answer,
+    pointer_answer,
+)
 from policy_kb.engine import NEED_MORE_INFO, evaluate, has_rules
 from policy_kb.models import Topic
-from policy_kb.parks import find_parks
-from policy_kb.translations import department_name, topic_text
+from policy_kb.translations import aspect_texts, topic_text
 
-PARK_TOPICS = ("demonstration_parks", "university_science_parks")
 COMMON_TOPICS = ["student_startup_social_insurance", "startup_guarantee_loan", "rural_returnee_startup",
                  "tax_incentives", "business_registration"]
-
-
-def topic_answer_text(topic: Topic, user_text: str = "", language: str = "zh") -> str:
-    """The full answer: summary, benefits, who, status notes, what the document does not say, departments."""
-    wording = messages(language)["answer"]
-    items, listed = messages(language)["item_separator"], messages(language)["list_separator"]
-    text = topic_text(topic, language)
-    lines = [wording["heading"].format(title=text.title, section=topic.section, section_title=text.section_title),
-             text.summary]
-    if topic.id in PARK_TOPICS and user_text:
-        parks = find_parks(user_text, kb().parks)
-        if parks:
-            lines.append(wording["parks_found"])
-            lines.extend(wording["park_line"].format(name=p.name, city=p.city, industries="、".join(p.industries))
-                         for p in parks)
-    if text.benefits:
-        lines.append(wording["benefits"] + items.join(text.benefits))
-    if text.who:
-        lines.append(wording["who"] + items.join(text.who))
-    lines.extend(wording["status_note"].format(note=note) for note in text.status_notes)
-    if text.not_in_document:
-        lines.append(wording["not_in_document"].format(items=listed.join(text.not_in_document)))
-    lines.append(departments_sentence(topic, language))
-    lines.append(wording["source"].format(citation=kb().document.citation, section=topic.section))
-    return "\n".join(lines)
 
 
 def asks_about_eligibility(text: str, language: str = "zh") -> bool:
@@ -86,16 +73,21 @@ class ActionAnswerTopic(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        topic = current_topic(tracker)
+        topic = topic_of_turn(tracker)
         if topic is None:
             return ask_which_topic(dispatcher, tracker)
         return answer_topic(dispatcher, tracker, topic)
 
 
-def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> list[EventType]:
-    """The answer on ``topic`` with the facts of the message kept; a "do I qualify" question starts the check."""
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic,
+                 aspect: str | None = None) -> list[EventType]:
+    """The answer on ``topic`` for the aspect asked, at the next level of detail when the same question comes again.
+
+    The facts of the message are kept; a "do I qualify" question starts the check instead.
+    """
     language = reply_language(tracker)
-    events = leave_check_events(tracker) if topic_in_message(tracker) else []
+    named = topic_in_message(tracker)
+    events = leave_check_events(tracker) if named is not None and named.id == topic.id else []
     events.append(SlotSet("topic", topic.id))
     facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
     events.append(SlotSet("facts", facts))
@@ -104,20 +96,72 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     if can_check and asks_about_eligibility(text, language):
         result = evaluate(topic.id, facts)
         if result.verdict == NEED_MORE_INFO:
-            dispatcher.utter_message(text=topic_text(topic, language).summary,
+            dispatcher.utter_message(text=aspect_texts(topic, language).brief,
                                      json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
         send_verdict(dispatcher, topic, result, tracker)
         return events
-    buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
-    dispatcher.utter_message(text=topic_answer_text(topic, text, language), buttons=buttons,
-                             json_message=payload(ANSWER, topic, tracker=tracker))
-    return events
+    aspect = aspect or requested_aspect(tracker)
+    level = answer_level(tracker, topic, aspect)
+    if level == LEVEL_FIRST:
+        reply = first_answer(topic, aspect, language, text)
+        buttons = [*first_answer_buttons(topic, aspect, can_check, language), *feedback_buttons(language)]
+    elif level == LEVEL_DETAIL:
+        reply = detail_answer(topic, aspect, language, text)
+        buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
+    else:
+        reply = pointer_answer(topic, language)
+        buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
+    data = payload(ANSWER, topic, tracker=tracker)
+    data.update({"aspect": aspect, "level": level, "card": card_data(topic, aspect, language)})
+    dispatcher.utter_message(text=reply, buttons=buttons, json_message=data)
+    shown = OVERVIEW if aspect == FULL else aspect
+    return [*events, SlotSet("aspect", shown),
+            SlotSet("last_answer", {"topic": topic.id, "aspect": aspect, "level": level})]
+
+
+def requested_aspect(tracker: Tracker) -> str:
+    """The aspect asked: a button's or the message's cue; for "那X呢" the one asked before; else an overview."""
+    named = next(tracker.get_latest_entity_values("aspect"), None)
+    if named:
+        return str(named)
+    reading = tracker.latest_message.get("aspect") or {}
+    if reading.get("continuation") and tracker.get_slot("aspect"):
+        return str(tracker.get_slot("aspect"))
+    return OVERVIEW
+
+
+def answer_level(tracker: Tracker, topic: Topic, aspect: str) -> int:
+    """1 for a new question; the same question again gets the next level (2: the clause or full card, 3: where to
+    ask), and after that the short answer again, so no text is ever sent twice in a row."""
+    last = tracker.get_slot("last_answer") or {}
+    if aspect == FULL:
+        repeated = last.get("topic") == topic.id and last.get("aspect") == FULL
+        return LEVEL_POINTER if repeated else LEVEL_DETAIL
+    if last.get("topic") != topic.id or last.get("aspect") != aspect:
+        return LEVEL_FIRST
+    if (tracker.latest_message.get("aspect") or {}).get("continuation"):
+        return LEVEL_FIRST  # "那版权呢" after the patents: the same aspect of another detail, a new question
+    following = int(last.get("level") or LEVEL_FIRST) + 1
+    return following if following <= LEVEL_POINTER else LEVEL_FIRST
+
+
+def first_answer_buttons(topic: Topic, aspect: str, can_check: bool, language: str) -> list[dict[str, str]]:
+    """The menu under a short answer: the full card first, then check, department, source."""
+    labels = messages(language)["buttons"]
+    # No topic in this payload: it must fit Telegram's 64-byte callback data, and it means, like typing "详细", the
+    # measure under discussion.
+    buttons = [{"title": labels["detail"], "payload": intent_payload("ask_policy", aspect=FULL)}]
+    return [*buttons, *(button for button in next_step_buttons(topic, can_check, language)
+                        if not (aspect == "department" and "ask_department" in button["payload"]))]
 
 
 def ask_which_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """No topic named and none under discussion: the likeliest topics as buttons, or a request to rephrase."""
+    """No topic named and none under discussion: the plan's own targets or age when asked, else the likeliest
+    topics as buttons, or a request to rephrase."""
     language = reply_language(tracker)
+    if answer_about_the_plan(dispatcher, tracker):
+        return []
     wording = messages(language)["clarify"]
     choices = likely_topics(tracker) or COMMON_TOPICS
     buttons = [*topic_buttons(choices, language), {"title": wording["none_of_these"], "payload": "/out_of_scope"}]
@@ -125,8 +169,21 @@ def ask_which_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     return []
 
 
+def answer_about_the_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """ "到2020年要建多少" or "这个文件还管用吗" with no measure in view: answered for the whole plan."""
+    aspect = requested_aspect(tracker)
+    text = plan_answer(aspect, reply_language(tracker))
+    if text is None:
+        return False
+    dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker), "aspect": aspect,
+                                                      "section": kb().plan_targets.section
+                                                      if aspect == "targets" else None})
+    return True
+
+
 class ActionAnswerDepartment(Action):
-    """Names the lead department and the others that share the work, with contact details when configured."""
+    """Names the lead department (and what it is today) and the others; a phone question gets what the document
+    has (none) and where to ask, never a hand-off. Asked again, the full list with today's names."""
 
     def name(self) -> str:
         return "action_answer_department"
@@ -135,32 +192,36 @@ class ActionAnswerDepartment(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         language = reply_language(tracker)
         wording = messages(language)["department"]
-        topic = current_topic(tracker)
+        topic = topic_of_turn(tracker)
+        asks_contact = requested_aspect(tracker) == "contact"
+        if topic is None or (asks_contact and topic_in_message(tracker) is None and department_in_message(tracker)):
+            named = department_in_message(tracker)
+            if named is not None:
+                text = wording["named_contact"].format(department=department_reference(named, language)) \
+                    + hotline_sentence(language)
+                dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker),
+                                                                  "aspect": "contact", "department": named})
+                return []
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"],
                                      buttons=topic_buttons(COMMON_TOPICS, language, "ask_department"),
                                      json_message=payload(ANSWER, tracker=tracker))
             return []
-        lead = kb().department(topic.lead_department)
-        others = supporting_departments(topic, language)
-        lead_full = lead.full if lead else topic.lead_department
-        lines = [wording["answer"].format(
-            title=topic_text(topic, language).title, lead=department_name(topic.lead_department, language),
-            lead_full=lead_full, others_sentence=wording["others"].format(others=others) if others
-            else wording["no_others"],
-        )]
-        contact = lead.contact if lead else None
-        details = [value for value in (contact.phone, contact.address, contact.website, contact.office_hours)
-                   if value] if contact else []
-        if details:
-            lines.append(wording["contact"].format(short=topic.lead_department, details="；".join(details)))
-        else:
-            lines.append(wording["no_contact"].format(lead=topic.lead_department))
-        lines.append(wording["joint_meeting"])
-        lines.append(messages(language)["answer"]["source"].format(citation=kb().document.citation,
-                                                                   section=topic.section))
-        dispatcher.utter_message(text="\n".join(lines), json_message=payload(ANSWER, topic, tracker=tracker))
-        return [*leave_check_events(tracker), SlotSet("topic", topic.id)]
+        aspect = requested_aspect(tracker)
+        if aspect not in ("contact", "how_to_apply"):  # "去哪办" is answered as how to apply, which names whom
+            aspect = "department"
+        return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, aspect)]
+
+
+def department_in_message(tracker: Tracker) -> str | None:
+    """The 2015 short name of a department the message names ("人社厅电话多少" → 省人社厅), if any."""
+    text = tracker.latest_message.get("text") or ""
+    best: tuple[int, str] | None = None
+    for department in kb().departments.values():
+        for name in (department.short, department.full, *department.aliases):
+            if name and name in text and (best is None or len(name) > best[0]):
+                best = (len(name), department.short)
+    return best[1] if best else None
 
 
 class ActionShowSource(Action):
@@ -175,6 +236,8 @@ class ActionShowSource(Action):
         wording = messages(language)["source"]
         citation = kb().document.citation
         topic = current_topic(tracker)
+        if topic is None and answer_about_the_plan(dispatcher, tracker):
+            return []
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"].format(citation=citation),
                                      buttons=topic_buttons(COMMON_TOPICS, language, "show_source"),

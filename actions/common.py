@@ -29,6 +29,10 @@ HANDOFF = "handoff"
 
 FORM_NAME = "eligibility_form"
 
+MAX_CHOICES = 3
+# A topic this unlikely is not worth offering as a choice.
+MIN_CHOICE_CONFIDENCE = 0.05
+
 
 @functools.lru_cache(maxsize=2)
 def messages(language: str = CHINESE) -> dict[str, Any]:
@@ -112,6 +116,14 @@ def topic_buttons(topic_ids: list[str], language: str = CHINESE, intent: str = "
     topics = kb().topics
     return [{"title": topic_text(topics[topic_id], language).title,
              "payload": intent_payload(intent, topic=topic_id)} for topic_id in topic_ids]
+
+
+def likely_topics(tracker: Tracker) -> list[str]:
+    """The policy topics the topic classifier ranked highest for the latest message."""
+    topics = kb().topics
+    ranking = tracker.latest_message.get("topic_ranking") or []
+    return [entry["name"] for entry in ranking
+            if entry.get("name") in topics and entry.get("confidence", 0) >= MIN_CHOICE_CONFIDENCE][:MAX_CHOICES]
 
 
 def current_topic(tracker: Tracker) -> Topic | None:

@@ -287,6 +287,13 @@ class ActionTakeFacts(Action):
                 send_verdict(dispatcher, topic, result, tracker)
                 return events
             return [*events, SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
+        from actions.context import followup_topic
+
+        followup = followup_topic(tracker)
+        if followup is not None:  # "那光伏的呢" after the parks: the same question about another detail
+            from actions.answer import answer_topic
+
+            return [*events, *answer_topic(dispatcher, tracker, followup)]
         if new_facts:
             dispatcher.utter_message(text=wording["facts_noted"].format(facts=describe_facts(new_facts, language)),
                                      buttons=check_buttons(language), json_message=payload(ELIGIBILITY,

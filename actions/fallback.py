@@ -1,4 +1,5 @@
-"""Low confidence and out-of-scope questions: ask which topic was meant, or say plainly it is not covered."""
+"""Low confidence and out-of-scope questions: a follow-up on the measure under discussion is answered; otherwise
+ask which topic was meant, or say plainly it is not covered."""
 
 from __future__ import annotations
 
@@ -8,19 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import CLARIFY, OUT_OF_SCOPE, kb, messages, payload, reply_language, topic_buttons
-
-MAX_CHOICES = 3
-# A topic this unlikely is not worth offering as a choice.
-MIN_CHOICE_CONFIDENCE = 0.05
-
-
-def likely_topics(tracker: Tracker) -> list[str]:
-    """The policy topics the topic classifier ranked highest for the latest message."""
-    topics = kb().topics
-    ranking = tracker.latest_message.get("topic_ranking") or []
-    return [entry["name"] for entry in ranking
-            if entry.get("name") in topics and entry.get("confidence", 0) >= MIN_CHOICE_CONFIDENCE][:MAX_CHOICES]
+from actions.answer import answer_topic
+from actions.common import CLARIFY, OUT_OF_SCOPE, likely_topics, messages, payload, reply_language, topic_buttons
+from actions.context import followup_topic
 
 
 class ActionClarify(Action):
@@ -31,6 +22,9 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        topic = followup_topic(tracker)
+        if topic is not None:
+            return answer_topic(dispatcher, tracker, topic)
         language = reply_language(tracker)
         wording = messages(language)["clarify"]
         choices = likely_topics(tracker)
@@ -54,11 +48,30 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages(reply_language(tracker))
         region = next(tracker.get_latest_entity_values("other_region"), None)
+        topic = None if region else followup_topic(tracker)
+        if topic is not None:  # "要交啥材料" after an answer: about that measure, not out of scope
+            return answer_topic(dispatcher, tracker, topic)
+        wording = messages(reply_language(tracker))
         text = wording["other_region"].format(region=region) if region else wording["out_of_scope"]
         data = payload(OUT_OF_SCOPE, tracker=tracker)
         if region:
             data["other_region"] = region
         dispatcher.utter_message(text=text, json_message=data)
+        return []
+
+
+class ActionChitchat(Action):
+    """Small talk gets the assistant's introduction; a follow-up on the measure under discussion that the act
+    classifier took for small talk ("那以后呢") is answered for that measure."""
+
+    def name(self) -> str:
+        return "action_chitchat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        topic = followup_topic(tracker)
+        if topic is not None:
+            return answer_topic(dispatcher, tracker, topic)
+        dispatcher.utter_message(response="utter_chitchat")
         return []

@@ -10,12 +10,20 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer import leave_check_events
+from actions.answer import ActionAnswerDepartment, leave_check_events
 from actions.common import HANDOFF, current_topic, messages, payload, reply_language
 from bot.settings import load_settings
 from bot.storage.handoffs import record_handoff
 
 logger = logging.getLogger(__name__)
+
+
+def asks_for_contact_details(tracker: Tracker, language: str) -> bool:
+    """A phone or address question that does not ask for a person in so many words."""
+    if next(tracker.get_latest_entity_values("aspect"), None) != "contact":
+        return False
+    text = (tracker.latest_message.get("text") or "").lower()
+    return not any(word in text for word in messages(language)["handoff"]["person_words"])
 
 
 class ActionHandoff(Action):
@@ -26,7 +34,10 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        wording = messages(reply_language(tracker))["handoff"]
+        language = reply_language(tracker)
+        if asks_for_contact_details(tracker, language):  # "人社厅电话多少" asks for a number, not for a person
+            return await ActionAnswerDepartment().run(dispatcher, tracker, domain)
+        wording = messages(language)["handoff"]
         settings = load_settings()
         topic = current_topic(tracker)
         channel = tracker.get_latest_input_channel() or "unknown"

@@ -132,8 +132,9 @@ def last_user_intent(tracker: Any) -> dict[str, Any]:
     return dict(event.intent) if event else {}
 
 
-# What the NLU understood, as the actions' payload carries it (actions.common.understanding).
-UNDERSTANDING_KEYS = ("act", "act_confidence", "message_topic", "topic_confidence", "language")
+# What the NLU understood, as the actions' payload carries it (actions.common.understanding), and the aspect the
+# answer addressed with its level of detail (actions/replies.py).
+UNDERSTANDING_KEYS = ("act", "act_confidence", "message_topic", "topic_confidence", "language", "aspect", "level")
 
 
 def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent: str | None,

@@ -54,9 +54,9 @@ def kb_show(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             "source": kb.document.citation,
         })
         return 0
-    from actions.answer import topic_answer_text
+    from actions.replies import full_card
 
-    print(topic_answer_text(topic))
+    print(full_card(topic, "zh"))
     return 0
 
 

@@ -11,19 +11,29 @@ from typing import Any
 import yaml
 
 from policy_kb.models import (
+    AspectAnswer,
     Contact,
     Department,
     FactSpec,
+    Hotline,
     Parameter,
     Park,
+    PlanTargets,
+    PublicSource,
     SourceDocument,
     StatusNote,
+    Successor,
     Topic,
+    TopicAspects,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 SOURCES_DIR = PACKAGE_DIR / "sources"
+# The aspects each topic's file answers from the document; overview, department, contact and validity are answered
+# the same way for every topic (actions/replies.py), from the card, departments.yml and the document's date.
+AUTHORED_ASPECTS = ("amount", "how_to_apply", "materials", "time", "who", "afterwards", "targets")
+SUCCESSOR_STATUSES = ("unchanged", "renamed", "merged", "reorganised")
 
 
 class KnowledgeBaseError(ValueError):
@@ -43,6 +53,9 @@ class KnowledgeBase:
     facts: dict[str, FactSpec]
     parameters: dict[str, Parameter]
     eligibility_texts: dict[str, dict[str, Any]]
+    aspects: dict[str, TopicAspects]
+    hotline: Hotline | None
+    plan_targets: PlanTargets
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id; KeyError names the known ids when it does not exist."""
@@ -141,9 +154,91 @@ def load_departments(path: Path) -> tuple[dict[str, Department], dict[str, tuple
             aliases=tuple(entry["aliases"] or ()),
             joint_meeting_role=entry["joint_meeting_role"],
             contact=contact,
+            today=_successor(entry.get("today"), f"departments.yml {entry['short']}"),
         )
     ambiguous = {alias: tuple(names) for alias, names in (record.get("ambiguous_aliases") or {}).items()}
     return departments, ambiguous, record.get("note", "")
+
+
+def _public_source(record: Any, where: str) -> PublicSource | None:
+    if not record:
+        return None
+    _require(record, ("url", "title", "published"), f"{where}: source")
+    if not str(record["url"]).startswith(("https://", "http://")):
+        raise KnowledgeBaseError(f"{where}: source url must be a web address")
+    return PublicSource(str(record["url"]), str(record["title"]), str(record["published"]),
+                        str(record.get("excerpt") or ""))
+
+
+def _successor(record: Any, where: str) -> Successor | None:
+    """Today's body for a 2015 department; a renamed or merged one must cite where that was checked."""
+    if not record:
+        return None
+    _require(record, ("status",), where)
+    status = record["status"]
+    if status not in SUCCESSOR_STATUSES:
+        raise KnowledgeBaseError(f"{where}: status {status!r} is not one of {', '.join(SUCCESSOR_STATUSES)}")
+    source = _public_source(record.get("source"), where)
+    if status in ("renamed", "merged") and (not record.get("name") or source is None):
+        raise KnowledgeBaseError(f"{where}: a {status} department needs today's name and a public source")
+    return Successor(status, record.get("name"), record.get("short"), record.get("note"), source)
+
+
+def load_hotline(path: Path) -> Hotline | None:
+    """The 12345 hotline with its public source; None when the file is absent (answers then do not mention it)."""
+    if not path.exists():
+        return None
+    record = _read_yaml(path)
+    _require(record, ("name", "number", "scope", "source", "cited_as", "cited_as_en"), path.name)
+    source = _public_source(record["source"], path.name)
+    if source is None:
+        raise KnowledgeBaseError(f"{path.name}: the hotline needs a public source")
+    return Hotline(str(record["name"]), str(record["number"]), str(record["scope"]), source,
+                   str(record["cited_as"]), str(record["cited_as_en"]))
+
+
+def load_aspects(directory: Path, document: SourceDocument, topics: dict[str, Topic],
+                 departments: dict[str, Department]) -> dict[str, TopicAspects]:
+    """Every topic's aspect file: all authored aspects present, quotes verbatim, whom to ask a known department."""
+    loaded: dict[str, TopicAspects] = {}
+    for topic_id in topics:
+        path = directory / f"{topic_id}.yml"
+        record = _read_yaml(path)
+        where = path.name
+        _require(record, ("topic", "brief", "aspects"), where)
+        if record["topic"] != topic_id:
+            raise KnowledgeBaseError(f"{where}: topic {record['topic']!r} does not match the file name")
+        answers: dict[str, AspectAnswer] = {}
+        for aspect in AUTHORED_ASPECTS:
+            entry = (record["aspects"] or {}).get(aspect)
+            if not entry:
+                raise KnowledgeBaseError(f"{where}: no answer for aspect {aspect}")
+            _require(entry, ("says", "answer"), f"{where} {aspect}")
+            says = bool(entry["says"])
+            quote = entry.get("quote")
+            if says:
+                if not quote:
+                    raise KnowledgeBaseError(f"{where} {aspect}: an answer from the document needs its quote")
+                _check_quote(document, quote, f"{where} {aspect}")
+            ask = tuple(entry.get("ask") or ())
+            if not says and not ask:
+                raise KnowledgeBaseError(f"{where} {aspect}: a silent document needs whom to ask (ask)")
+            unknown = [name for name in ask if name not in departments]
+            if unknown:
+                raise KnowledgeBaseError(f"{where} {aspect}: ask names unknown departments: {', '.join(unknown)}")
+            answers[aspect] = AspectAnswer(aspect, says, " ".join(str(entry["answer"]).split()), quote,
+                                           entry.get("section"), ask)
+        loaded[topic_id] = TopicAspects(topic_id, " ".join(str(record["brief"]).split()), answers)
+    return loaded
+
+
+def load_plan_targets(path: Path, document: SourceDocument) -> PlanTargets:
+    record = _read_yaml(path)["targets"]
+    _require(record, ("section", "answer", "answer_en", "quotes"), f"{path.name} targets")
+    for quote in record["quotes"]:
+        _check_quote(document, quote, f"{path.name} targets")
+    return PlanTargets(str(record["section"]), str(record["answer"]), str(record["answer_en"]),
+                       tuple(record["quotes"]))
 
 
 def load_parks(path: Path, document: SourceDocument) -> tuple[Park, ...]:
@@ -227,6 +322,9 @@ def load_knowledge_base(data_dir: Path = DATA_DIR, sources_dir: Path = SOURCES_D
         facts=load_facts(data_dir / "facts.yml"),
         parameters=load_parameters(data_dir / "parameters.yml", document),
         eligibility_texts=load_eligibility_texts(data_dir / "eligibility.yml", document),
+        aspects=load_aspects(data_dir / "aspects", document, topics, departments),
+        hotline=load_hotline(data_dir / "service_hotline.yml"),
+        plan_targets=load_plan_targets(data_dir / "plan.yml", document),
     )
 
 

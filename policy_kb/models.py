@@ -69,6 +69,34 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class PublicSource:
+    """A fact from outside the document carries the public page it was checked against."""
+
+    url: str
+    title: str
+    published: str
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class Successor:
+    """What became of a 2015 department in the 2018 and later reorganisations.
+
+    ``status``: unchanged | renamed | merged | reorganised (changed, successor not confirmed: ``name`` is None).
+    """
+
+    status: str
+    name: str | None
+    short: str | None
+    note: str | None
+    source: PublicSource | None
+
+    @property
+    def changed(self) -> bool:
+        return self.status != "unchanged"
+
+
+@dataclass(frozen=True)
 class Department:
     """A department as the document names it, with its full name and the words users type for it."""
 
@@ -77,6 +105,40 @@ class Department:
     aliases: tuple[str, ...]
     joint_meeting_role: str | None
     contact: Contact
+    today: Successor | None = None
+
+
+@dataclass(frozen=True)
+class Hotline:
+    """The province's public government service hotline (not in the document: it carries its source)."""
+
+    name: str
+    number: str
+    scope: str
+    source: PublicSource
+    cited_as: str  # the source in a few words, as short answers cite it
+    cited_as_en: str
+
+
+@dataclass(frozen=True)
+class AspectAnswer:
+    """What the document says on one aspect of a measure (``says``), or that it is silent and whom to ask."""
+
+    aspect: str
+    says: bool
+    answer: str
+    quote: str | None
+    section: str | None
+    ask: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TopicAspects:
+    """A measure in one sentence and its answer per aspect (``policy_kb/data/aspects/<topic>.yml``)."""
+
+    topic: str
+    brief: str
+    answers: dict[str, AspectAnswer]
 
 
 @dataclass(frozen=True)
@@ -118,3 +180,13 @@ class Parameter:
     unit: str
     section: str
     quote: str
+
+
+@dataclass(frozen=True)
+class PlanTargets:
+    """The plan's own numbers (section 一(三)), for questions that name no single measure."""
+
+    section: str
+    answer: str
+    answer_en: str
+    quotes: tuple[str, ...]

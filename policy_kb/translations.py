@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from policy_kb.engine import FAILED, MET, Evaluation
-from policy_kb.loader import DATA_DIR, get_knowledge_base
+from policy_kb.loader import AUTHORED_ASPECTS, DATA_DIR, get_knowledge_base
 from policy_kb.models import Topic
 
 ENGLISH_DIR = DATA_DIR / "en"
@@ -77,6 +77,57 @@ def english_topics() -> dict[str, TopicText]:
 def english_department_names() -> dict[str, str]:
     """Department short name (as the document writes it) → English name of 2015."""
     return {short: str(entry["name"]) for short, entry in _read(ENGLISH_DIR / "departments.yml")["departments"].items()}
+
+
+@dataclass(frozen=True)
+class AspectTexts:
+    """A topic's one-sentence brief and its answer per aspect, in one language."""
+
+    brief: str
+    answers: dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def english_aspects() -> dict[str, AspectTexts]:
+    """Every topic's aspect answers in English; a missing topic or aspect is an error."""
+    texts = {}
+    for topic_id in get_knowledge_base().topics:
+        path = ENGLISH_DIR / "aspects" / f"{topic_id}.yml"
+        if not path.exists():
+            raise TranslationError(f"no English aspect answers for topic {topic_id} ({path})")
+        record = _read(path)
+        answers = {aspect: " ".join(str((record["aspects"].get(aspect) or {}).get("answer", "")).split())
+                   for aspect in AUTHORED_ASPECTS}
+        missing = [aspect for aspect, answer in answers.items() if not answer]
+        if missing or not record.get("brief"):
+            raise TranslationError(f"{path.name}: no English text for {', '.join(missing) or 'brief'}")
+        texts[topic_id] = AspectTexts(" ".join(str(record["brief"]).split()), answers)
+    return texts
+
+
+def aspect_texts(topic: Topic, language: str) -> AspectTexts:
+    """The brief and the per-aspect answers of ``topic`` in ``language``."""
+    if language == "en":
+        return english_aspects()[topic.id]
+    aspects = get_knowledge_base().aspects[topic.id]
+    return AspectTexts(aspects.brief, {aspect: answer.answer for aspect, answer in aspects.answers.items()})
+
+
+@functools.lru_cache(maxsize=1)
+def english_today_names() -> dict[str, str]:
+    """Department short name (2015) → English name of today's successor, where it changed."""
+    entries = _read(ENGLISH_DIR / "departments.yml")["departments"]
+    return {short: str(entry["today_name"]) for short, entry in entries.items() if entry.get("today_name")}
+
+
+def today_name(short: str, language: str) -> str | None:
+    """Today's name of a 2015 department when a reorganisation changed it and the successor is confirmed."""
+    department = get_knowledge_base().department(short)
+    if department is None or department.today is None or not department.today.changed:
+        return None
+    if language == "en":
+        return english_today_names().get(short) or department.today.name
+    return department.today.short or department.today.name
 
 
 def topic_text(topic: Topic, language: str) -> TopicText:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic.request import Request
 
-from bot.channels.render import ChannelReply
+from bot.channels.render import ChannelReply, channel_messages
 from bot.errors import BadRequest
 from bot.settings import load_settings
 from bot.storage.availability import watch_storage
@@ -25,18 +22,8 @@ MAX_BODY_BYTES = 64 * 1024
 # Longest message run as a turn (a question, even one pasted from a document): the NLU cost grows with the length,
 # and a 64 KB message would hold the server for seconds. Longer ones get a "please split it" reply instead.
 MAX_MESSAGE_CHARS = 2000
-MESSAGES_PATH = Path(__file__).with_name("messages.yml")
-ENGLISH_MESSAGES_PATH = Path(__file__).with_name("messages.en.yml")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-@functools.lru_cache(maxsize=2)
-def channel_messages(language: str = "zh") -> dict[str, str]:
-    """Wording sent without the actions (welcome, text only, temporarily unavailable): messages.yml, or
-    messages.en.yml for ``en``."""
-    path = ENGLISH_MESSAGES_PATH if language == "en" else MESSAGES_PATH
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def checked_body(request: Request) -> bytes:

@@ -6,10 +6,15 @@ Long text is split at sentence boundaries within the channel's limit, never sile
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec: an all-GSM SMS carries 160 characters a segment)
+import yaml
 
 # A sentence ends after these; a split never falls inside a sentence unless the sentence alone is too long.
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
@@ -18,6 +23,17 @@ WECHAT_TEXT_LIMIT = 600  # characters; WeChat accepts ~2048 bytes in a passive t
 TELEGRAM_TEXT_LIMIT = 4096
 SMS_SINGLE_SEGMENT = 70  # UCS-2 characters in a single SMS
 SMS_MULTIPART_SEGMENT = 67  # UCS-2 characters per part of a concatenated SMS
+GSM_SINGLE_SEGMENT = 160  # GSM 03.38 septets in a single SMS
+GSM_MULTIPART_SEGMENT = 153  # septets per part of a concatenated SMS
+MESSAGES_PATH = Path(__file__).with_name("messages.yml")
+ENGLISH_MESSAGES_PATH = Path(__file__).with_name("messages.en.yml")
+
+
+@functools.lru_cache(maxsize=2)
+def channel_messages(language: str = "zh") -> dict[str, str]:
+    """Wording sent without the actions (welcome, text only, menus…): messages.yml, or messages.en.yml for ``en``."""
+    path = ENGLISH_MESSAGES_PATH if language == "en" else MESSAGES_PATH
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,11 @@ class ChannelReply:
     def text(self) -> str:
         return "\n".join(self.texts)
 
+    @property
+    def language(self) -> str:
+        """The reply language the actions chose (``zh`` unless the payload says ``en``)."""
+        return "en" if (self.payload or {}).get("language") == "en" else "zh"
+
 
 def split_text(text: str, limit: int, length: Callable[[str], int] = len) -> list[str]:
     """Pieces of at most ``limit`` (by ``length``), cut at sentence ends; nothing is dropped."""
@@ -82,16 +103,17 @@ def _longest_prefix(text: str, limit: int, length: Callable[[str], int]) -> int:
     return cut
 
 
-def numbered_menu(buttons: list[Button], prompt: str = "回复数字选择：") -> str:
+def numbered_menu(buttons: list[Button], language: str = "zh") -> str:
     """Buttons as a numbered list the user answers with the number."""
     if not buttons:
         return ""
+    prompt = channel_messages(language)["menu_prompt"]
     return prompt + "\n" + "\n".join(f"{number}. {button.title}" for number, button in enumerate(buttons, 1))
 
 
 def render_wechat(reply: ChannelReply, limit: int = WECHAT_TEXT_LIMIT) -> list[str]:
     """WeChat text messages: the reply, then the numbered menu in the last message."""
-    menu = numbered_menu(reply.buttons)
+    menu = numbered_menu(reply.buttons, reply.language)
     body = reply.text + ("\n\n" + menu if menu else "")
     return split_text(body, limit) or [""]
 
@@ -101,20 +123,47 @@ def ucs2_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def is_gsm_text(text: str) -> bool:
+    """Every character is in the GSM 03.38 alphabet: the phone network carries it 7 bits a character."""
+    try:
+        text.encode("gsm03.38")
+    except UnicodeError:
+        return False
+    return True
+
+
+def gsm_length(text: str) -> int:
+    """GSM septets: the extension characters (€, [, ] …) take two."""
+    return len(text.encode("gsm03.38"))
+
+
 def sms_segments(text: str) -> int:
-    """How many SMS segments a UCS-2 message takes (70 alone, 67 per part when concatenated)."""
-    units = ucs2_length(text)
-    if units <= SMS_SINGLE_SEGMENT:
+    """How many SMS segments a message takes, as the network sends it: GSM 160/153 or UCS-2 70/67."""
+    if is_gsm_text(text):
+        units, single, part = gsm_length(text), GSM_SINGLE_SEGMENT, GSM_MULTIPART_SEGMENT
+    else:
+        units, single, part = ucs2_length(text), SMS_SINGLE_SEGMENT, SMS_MULTIPART_SEGMENT
+    if units <= single:
         return 1
-    return -(-units // SMS_MULTIPART_SEGMENT)
+    return -(-units // part)
+
+
+def sms_menu(buttons: list[Button], language: str = "zh") -> str:
+    """The compact SMS menu: "回1详细 回2原文" (the user answers with the number)."""
+    item = channel_messages(language)["sms_menu_item"]
+    return " ".join(item.format(number=number, title=button.title) for number, button in enumerate(buttons, 1))
 
 
 def render_sms(reply: ChannelReply, max_segments: int) -> list[str]:
     """Plain SMS messages of at most ``max_segments`` segments each, with a compact menu ("回1 …")."""
-    menu = " ".join(f"回{number}{button.title}" for number, button in enumerate(reply.buttons, 1))
+    menu = sms_menu(reply.buttons, reply.language)
     body = _plain(reply.text) + (("\n" + menu) if menu else "")
-    limit = SMS_SINGLE_SEGMENT if max_segments == 1 else SMS_MULTIPART_SEGMENT * max_segments
-    return split_text(body, limit, ucs2_length) or [""]
+    if is_gsm_text(body):
+        length, single, part = gsm_length, GSM_SINGLE_SEGMENT, GSM_MULTIPART_SEGMENT
+    else:
+        length, single, part = ucs2_length, SMS_SINGLE_SEGMENT, SMS_MULTIPART_SEGMENT
+    limit = single if max_segments == 1 else part * max_segments
+    return split_text(body, limit, length) or [""]
 
 
 def _plain(text: str) -> str:

@@ -114,7 +114,8 @@ def render_telegram(reply: ChannelReply) -> list[tuple[str, InlineKeyboardMarkup
              for button in buttons])
         text = text or BUTTONS_ONLY_PROMPT
     elif buttons:
-        text = f"{text}\n\n{numbered_menu(buttons)}" if text else numbered_menu(buttons)
+        menu = numbered_menu(buttons, reply.language)
+        text = f"{text}\n\n{menu}" if text else menu
     parts = split_text(text, TELEGRAM_TEXT_LIMIT, ucs2_length)
     return [(part, keyboard if index == len(parts) - 1 else None) for index, part in enumerate(parts)]
 

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 PASSIVE_REPLY_SECONDS = 4.0  # WeChat gives up after 5 s
 TIMESTAMP_WINDOW_SECONDS = 300  # older or future-dated requests are replays
 SEND_TIMEOUT_SECONDS = 10.0
+VOICE = "voice"
 NON_TEXT_TYPES = {"image", "voice", "video", "shortvideo", "location", "link", "file"}
 
 
@@ -188,8 +189,10 @@ class WeChatInput(InputChannel):
             raise
         if text is None:
             return self._reply(message, self._canned(message), args)
-        task = asyncio.create_task(run_turn(on_new_message, "wechat", message.source, text,
-                                            {"wechat_msg_id": key}))
+        metadata = {"wechat_msg_id": key}
+        if message.type == "voice":
+            metadata["input_mode"] = VOICE  # the turn log shows it was spoken: recognition errors are not typos
+        task = asyncio.create_task(run_turn(on_new_message, "wechat", message.source, text, metadata))
         done, _ = await asyncio.wait({task}, timeout=PASSIVE_REPLY_SECONDS)
         if task in done:
             try:
@@ -223,9 +226,12 @@ class WeChatInput(InputChannel):
 
     @staticmethod
     def _user_text(message: Any) -> str | None:
-        """The text to run a turn with; None when the message gets a canned reply instead."""
+        """The text to run a turn with: typed text, or the speech recognition WeChat delivers with a voice message
+        (when the official account has it switched on); None when the message gets a canned reply instead."""
         if message.type == "text":
             return message.content or ""
+        if message.type == "voice":
+            return (getattr(message, "recognition", None) or "").strip() or None
         return None
 
     @staticmethod
@@ -233,6 +239,8 @@ class WeChatInput(InputChannel):
         wording = channel_messages()
         if message.type == "event" and getattr(message, "event", "") == "subscribe":
             return wording["welcome"]
+        if message.type == "voice":
+            return wording["voice_unreadable"]
         return wording["text_only"] if message.type in NON_TEXT_TYPES else ""
 
     def _reply(self, message: Any, text: str, args: dict[str, str]) -> response.HTTPResponse:

@@ -42,6 +42,7 @@ turns = sa.Table(
     sa.Column("departments", sa.Text, nullable=False, default="[]"),  # JSON list, lead department first
     sa.Column("reply_text", sa.Text, nullable=False),
     sa.Column("handoff_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("input_mode", sa.String(16)),  # "voice" for a spoken message (WeChat's recognition); None: typed
     sa.Column("feedback", sa.String(16)),
     sa.Column("review_status", sa.String(16), nullable=False, default=UNREVIEWED, server_default=UNREVIEWED),
     sa.Column("corrected_intent", sa.String(64)),
@@ -81,6 +82,7 @@ def _new_turn(sender_hash: str, event: Any) -> dict[str, Any]:
         "departments": "[]",
         "reply_text": "",
         "handoff_requested": False,
+        "input_mode": _short((getattr(event, "metadata", None) or {}).get("input_mode"), 16),
     }
 
 

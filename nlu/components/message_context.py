@@ -1,4 +1,5 @@
-"""Rasa components that read what the classifiers do not: the reply language and another region's policy."""
+"""Rasa components that read what the classifiers do not: the reply language, the aspect asked about and another
+region's policy."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.aspects import read_aspect
 from nlu.language import detect_language
 from nlu.regions import read_regions
 
 LANGUAGE_ENTITY = "language"
+ASPECT_ENTITY = "aspect"
+ASPECT_KEY = "aspect"
 REGION_ENTITY = "other_region"
 OUT_OF_SCOPE = "out_of_scope"
 SCOPE_REASON_KEY = "scope_reason"
@@ -43,6 +47,29 @@ class LanguageDetector(GraphComponent):
             language = detect_language(message.get(TEXT) or "")
             if language:
                 add_entity(message, LANGUAGE_ENTITY, language, type(self).__name__)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class AspectReader(GraphComponent):
+    """Adds an ``aspect`` entity when the message asks one aspect of a measure ("能贷多少" → amount).
+
+    The parse data's ``aspect`` also says whether the message is only that question (``elliptical``: it is about the
+    measure under discussion) and, for "那X呢", what X is (``continuation``: the previous aspect carries over).
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> AspectReader:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            reading = read_aspect(message.get(TEXT) or "")
+            if reading.cue is not None:
+                add_entity(message, ASPECT_ENTITY, reading.aspect, type(self).__name__)
+            message.set(ASPECT_KEY, {"name": reading.aspect, "cue": reading.cue, "elliptical": reading.elliptical,
+                                     "continuation": reading.continuation}, add_to_output=True)
         return messages
 
 

@@ -32,7 +32,9 @@ def test_ask_jsonl_one_object_per_line_with_conversations_by_sender(database_url
     assert len(rows) == 5
     assert rows[0]["topic"] == "student_leave_of_absence" and rows[0]["kind"] == "answer"
     assert set(rows[0]) == {"sender", "text", "intent", "confidence", "topic", "kind", "departments", "verdict",
-                            "buttons", "act", "act_confidence", "message_topic", "topic_confidence", "language"}
+                            "buttons", "act", "act_confidence", "message_topic", "topic_confidence", "language",
+                            "aspect", "level"}
+    assert rows[0]["aspect"] == "overview" and rows[0]["level"] == 1
     assert rows[0]["act"] == rows[0]["intent"] == "ask_policy" and rows[0]["language"] == "zh"
     assert rows[0]["message_topic"] == "student_leave_of_absence" and 0 < rows[0]["topic_confidence"] <= 1
     assert rows[1]["sender"] == "s1" and rows[1]["verdict"] == "need_more_info"
@@ -42,10 +44,10 @@ def test_ask_jsonl_one_object_per_line_with_conversations_by_sender(database_url
 
 
 def test_chat_picks_a_button_by_its_number(database_url: str) -> None:
-    result = run_chuangye("chat", stdin="政府采购对小微企业有啥照顾\n3\n退出\n", database_url=database_url)
+    result = run_chuangye("chat", stdin="政府采购对小微企业有啥照顾\n4\n退出\n", database_url=database_url)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "政府采购" in result.stdout
-    assert "[3] 看原文" in result.stdout
+    assert "[4] 原文" in result.stdout
     assert "各部门年度政府采购项目预算总额中面向中小企业采购不低于采购总额的30%" in result.stdout
 
 

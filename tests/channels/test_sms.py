@@ -105,7 +105,7 @@ def inbound_seen(live: LiveAssistant, key: str) -> bool:
 
 
 @pytest.mark.parametrize(("text", "segments"), [
-    ("字" * 70, 1), ("字" * 71, 2), ("字" * 134, 2), ("字" * 135, 3), ("a" * 70, 1), ("a" * 71, 2), ("", 1),
+    ("字" * 70, 1), ("字" * 71, 2), ("字" * 134, 2), ("字" * 135, 3), ("a" * 160, 1), ("a" * 161, 2), ("", 1),
     ("字" * 69 + "😀", 2),  # 71 UTF-16 units: the emoji takes two
     ("字" * 68 + "😀", 1),
 ])
@@ -406,9 +406,9 @@ def test_numbered_reply_runs_the_first_buttons_payload(live_assistant: LiveAssis
     phone = new_phone()
     send_generic(live_assistant, phone, "俺想回村开个网店有啥扶持")
     menu = outbox_texts(live_assistant, phone)[-1]
-    assert "回1找哪个部门" in menu
+    assert "回2哪个部门" in menu
     before = len(outbox_texts(live_assistant, phone))
-    status, answer = send_generic(live_assistant, phone, "1")
+    status, answer = send_generic(live_assistant, phone, "2")
     assert status == 200 and answer["replies"] >= 1
     department_reply = "".join(outbox_texts(live_assistant, phone)[before:])
     assert "牵头" in department_reply and "省人社厅" in department_reply

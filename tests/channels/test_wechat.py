@@ -102,8 +102,8 @@ def test_plaintext_question_gets_the_answer_with_a_numbered_menu(live_assistant)
     openid = f"o-{uuid.uuid4().hex[:12]}"
     text = say(live_assistant, openid, "大学生创业有社保补贴吗")
     assert "三(四)2" in text
-    assert "1. 我符合吗？" in text and "3. 看原文" in text
-    source = say(live_assistant, openid, "3")  # the number picks the button
+    assert "1. 详细" in text and "2. 我符合吗" in text and "4. 原文" in text
+    source = say(live_assistant, openid, "4")  # the number picks the button
     assert "按相关政策给予3年的社会保险补贴" in source
 
 
@@ -171,7 +171,7 @@ def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -
     sends = [c["text"]["content"] for c in live_assistant.wechat_api.api.calls_to("/message/custom/send")[sends_before:]
              if c.get("touser") == openid]
     everything = "\n".join(passive + sends)
-    assert everything.count("【农民工返乡创业") == 1  # one turn, one reply (possibly in several parts)
+    assert everything.count("回复数字选择") == 1  # one turn, one reply (possibly in several parts)
     hashed = hash_sender(openid, load_settings().sender_hash_salt)
     with engine_for(live_assistant.database_url).connect() as connection:
         stored = connection.execute(sa.select(turns.c.user_text).where(turns.c.sender_hash == hashed)).scalars()
@@ -185,6 +185,33 @@ def test_subscribe_gets_a_welcome_and_an_image_gets_a_please_type(live_assistant
         "<Content><![CDATA[x]]></Content>", "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>")
     status, body = post(live_assistant.webhook("wechat"), signed_query(), image.encode())
     assert status == 200 and "文字" in xmltodict.parse(body)["xml"]["Content"]
+
+
+def voice_xml(openid: str, recognition: str | None) -> str:
+    recognised = f"<Recognition><![CDATA[{recognition}]]></Recognition>" if recognition is not None else ""
+    return (f"<xml><ToUserName><![CDATA[{OFFICIAL_ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[media-1]]></MediaId>"
+            f"<Format><![CDATA[amr]]></Format>{recognised}<MsgId>{str(uuid.uuid4().int)[:18]}</MsgId></xml>")
+
+
+def test_a_voice_message_with_recognition_is_answered_and_logged_as_voice(live_assistant) -> None:
+    openid = f"o-{uuid.uuid4().hex[:12]}"
+    sends_before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
+    voice = voice_xml(openid, "返乡创业有啥扶持。").encode()
+    status, body = post(live_assistant.webhook("wechat"), signed_query(), voice)
+    text = reply_content(live_assistant, openid, status, body, sends_before)
+    assert "返乡" in text and "四(四)" in text
+    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    with engine_for(live_assistant.database_url).connect() as connection:
+        row = connection.execute(sa.select(turns.c.user_text, turns.c.input_mode)
+                                 .where(turns.c.sender_hash == hashed)).one()
+    assert row.user_text == "返乡创业有啥扶持。" and row.input_mode == "voice"
+
+
+def test_a_voice_message_without_recognition_asks_for_text(live_assistant) -> None:
+    status, body = post(live_assistant.webhook("wechat"), signed_query(), voice_xml("o-voice", None).encode())
+    assert status == 200 and "语音暂时还听不了" in xmltodict.parse(body)["xml"]["Content"]
 
 
 @pytest.mark.parametrize("content", ["😀😀 创业补贴？", "控制\x01字符\x7f", "孤立\udcff代理", "]]>"])

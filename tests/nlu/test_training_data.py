@@ -11,6 +11,7 @@ from nlu.normalize import normalize_text
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_DIR / "nlu" / "data"
+FOLLOWUPS = Path(__file__).parent.parent / "dialogues" / "heldout_followups.yml"
 HELDOUT_DIR = PROJECT_DIR / "tests" / "nlu"
 ACTS = {"ask_policy", "greet", "goodbye", "thank", "chitchat", "ask_capabilities", "request_human",
         "check_eligibility", "ask_department", "show_source", "stop", "affirm", "deny", "inform", "out_of_scope",
@@ -66,10 +67,19 @@ def test_a_policy_question_has_its_answer_rule() -> None:
     assert answered == {"ask_policy"}
 
 
+def heldout_texts() -> list[str]:
+    """Every held-out message: the NLU files, the aspect files and the follow-up conversations."""
+    texts = [text for path in HELDOUT_DIR.glob("heldout_*.yml") for text, _ in read_examples(path)]
+    for path in HELDOUT_DIR.glob("aspects_heldout_*.yml"):
+        texts.extend(example["text"] for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"])
+    dialogues = yaml.safe_load(FOLLOWUPS.read_text(encoding="utf-8"))["dialogues"]
+    texts.extend(turn["text"] for dialogue in dialogues for turn in dialogue["turns"])
+    return texts
+
+
 def test_no_heldout_example_is_in_the_training_data() -> None:
     trained = {_key(text) for text, _ in training_examples()}
-    leaked = [text for path in HELDOUT_DIR.glob("heldout_*.yml") for text, _ in read_examples(path)
-              if _key(text) in trained]
+    leaked = [text for text in heldout_texts() if _key(text) in trained]
     assert leaked == []
 
 

@@ -100,3 +100,48 @@ def test_a_quote_that_is_not_in_the_document_is_refused(tmp_path) -> None:
         original.replace("quotes:\n", "quotes:\n  - 对所有创业者免征全部税款。\n", 1), encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="not verbatim"):
         load_knowledge_base(copy)
+
+
+def test_every_topic_has_every_authored_aspect_with_verbatim_quotes(kb) -> None:
+    from policy_kb.loader import AUTHORED_ASPECTS
+
+    assert set(kb.aspects) == set(kb.topics)
+    for topic_id, aspects in kb.aspects.items():
+        assert set(aspects.answers) == set(AUTHORED_ASPECTS), topic_id
+        assert len(aspects.brief) <= 60, topic_id
+        for entry in aspects.answers.values():
+            if entry.says:
+                assert entry.quote in kb.document.text
+            else:
+                assert entry.ask and all(name in kb.departments for name in entry.ask)
+
+
+def test_an_aspect_quote_not_in_the_document_is_refused(tmp_path, kb) -> None:
+    import shutil
+
+    from policy_kb.loader import DATA_DIR, KnowledgeBaseError, load_aspects
+
+    shutil.copytree(DATA_DIR / "aspects", tmp_path / "aspects")
+    path = tmp_path / "aspects" / "startup_guarantee_loan.yml"
+    text = path.read_text(encoding="utf-8").replace("says: false", "says: true", 1).replace(
+        "quote: null", "quote: 贷款额度最高50万元", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="not verbatim"):
+        load_aspects(tmp_path / "aspects", kb.document, kb.topics, kb.departments)
+
+
+def test_renamed_departments_cite_a_public_source_and_the_hotline_has_one(kb) -> None:
+    changed = [d for d in kb.departments.values() if d.today is not None and d.today.status in ("renamed", "merged")]
+    assert changed, "departments.yml records today's successors"
+    for department in changed:
+        assert department.today.name and department.today.source.url.startswith("http")
+        assert department.today.source.published
+    assert kb.departments["省工商局"].today.name == "甘肃省市场监督管理局"
+    assert kb.hotline is not None and kb.hotline.number == "12345" and kb.hotline.source.url.startswith("http")
+
+
+def test_a_renamed_department_without_a_source_is_refused() -> None:
+    from policy_kb.loader import KnowledgeBaseError, _successor
+
+    with pytest.raises(KnowledgeBaseError, match="public source"):
+        _successor({"status": "renamed", "name": "甘肃省某某厅"}, "departments.yml 省某某厅")

@@ -1,0 +1,79 @@
+"""Follow-ups: a message that only asks one aspect ("要交啥材料", "How much?") or says "那X呢" about a detail of the
+measure under discussion is about that measure, whatever act the classifier saw in so few words."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from actions.common import kb, topic_being_checked, topic_in_message
+from policy_kb.models import Topic
+from policy_kb.parks import find_parks
+
+PARK_TOPICS = ("demonstration_parks", "university_science_parks")
+
+# Below this confidence, a topic the classifier sees in a bare aspect question ("专利多少钱" is sure, "补几年" is
+# noise) does not take the conversation away from the measure under discussion.
+SWITCH_CONFIDENCE = 0.6
+# "那X呢" switches to another measure when X holds one of its terms, or the classifier is at least this sure.
+NAMED_CONFIDENCE = 0.8
+
+
+def topic_of_turn(tracker: Tracker) -> Topic | None:
+    """The measure this turn is about: the one the message names, unless the message is a "那X呢" follow-up whose
+    X belongs to the measure under discussion ("那商标呢" after the patents) or names no other measure clearly, or a
+    bare aspect question in which the classifier's topic is unsure; else the measure under discussion."""
+    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    if named is None or current is None or named.id == current.id:
+        return named or current
+    reading = tracker.latest_message.get("aspect") or {}
+    continuation = reading.get("continuation")
+    if continuation and not names_detail_of(named, continuation) and (
+            names_detail_of(current, continuation) or topic_confidence(tracker) < NAMED_CONFIDENCE):
+        return current  # "那经费呢": X names no other measure in so many words, and the classifier is not sure
+    if reading.get("elliptical") and topic_confidence(tracker) < SWITCH_CONFIDENCE:
+        return current
+    return named
+
+
+def topic_confidence(tracker: Tracker) -> float:
+    """The topic classifier's confidence in the message's topic (1.0 for a button's)."""
+    entity = next((entity for entity in tracker.latest_message.get("entities") or []
+                   if entity.get("entity") == "topic"), None)
+    return float(entity.get("confidence_entity", 1.0)) if entity else 0.0
+
+
+def names_detail_of(topic: Topic, words: str) -> bool:
+    """``words`` hold one of the measure's terms, or a park of its list."""
+    if any(term in words for term in topic.terms):
+        return True
+    return topic.id in PARK_TOPICS and bool(find_parks(words, kb().parks))
+
+
+def followup_topic(tracker: Tracker) -> Topic | None:
+    """The topic under discussion when the latest message is a follow-up on it, else None."""
+    topic = topic_being_checked(tracker)
+    if topic is None or next(tracker.get_latest_entity_values("other_region"), None):
+        return None
+    named = topic_in_message(tracker)
+    if named is not None and named.id != topic.id:
+        return None
+    reading = tracker.latest_message.get("aspect") or {}
+    if reading.get("elliptical"):
+        return topic
+    continuation = reading.get("continuation")
+    if not continuation:
+        return None
+    # "那光伏的呢" read as a fact is still about the parks; one read as out of scope ("那明天天气呢") must name a
+    # detail of the measure to be taken as a follow-up.
+    act = (tracker.latest_message.get("intent") or {}).get("name")
+    if act != "out_of_scope" or relates_to(topic, continuation, tracker):
+        return topic
+    return None
+
+
+def relates_to(topic: Topic, words: str, tracker: Tracker) -> bool:
+    """``words`` name a detail of ``topic``: one of its terms, a park of its list, or the classifier's first topic."""
+    if names_detail_of(topic, words):
+        return True
+    ranking = tracker.latest_message.get("topic_ranking") or []
+    return bool(ranking) and ranking[0].get("name") == topic.id
