@@ -99,7 +99,7 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
             dispatcher.utter_message(text=aspect_texts(topic, language).brief,
                                      json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
-        send_verdict(dispatcher, topic, result, tracker)
+        send_verdict(dispatcher, topic, result, tracker, facts)
         return events
     aspect = aspect or requested_aspect(tracker)
     level = answer_level(tracker, topic, aspect)

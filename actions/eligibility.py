@@ -16,7 +16,6 @@ from actions.common import (
     FORM_NAME,
     current_topic,
     departments_sentence,
-    describe_facts,
     facts_in_latest_message,
     intent_payload,
     kb,
@@ -25,7 +24,6 @@ from actions.common import (
     payload,
     reply_language,
     topic_being_checked,
-    topic_buttons,
     topic_in_message,
 )
 from actions.feedback import feedback_buttons
@@ -33,7 +31,7 @@ from nlu.fact_extraction import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.models import Topic
-from policy_kb.rules import ALL_RULES
+from policy_kb.sizing import size_standard
 from policy_kb.translations import localized_evaluation, topic_text
 
 # Intents that leave the check when the message holds no answer: other rules handle them.
@@ -45,11 +43,6 @@ UNCERTAIN = "__uncertain__"
 def is_uncertain(text: str) -> bool:
     lowered = text.lower()
     return any(word in lowered for language in ("zh", "en") for word in messages(language)["uncertain_answers"])
-
-
-def rule_topics() -> list[str]:
-    """Topics that have eligibility rules, in rule order, once each."""
-    return list(dict.fromkeys(rule.topic for rule in ALL_RULES))
 
 
 def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
@@ -80,7 +73,8 @@ def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
 
 
 def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluation,
-                 tracker: Tracker | None = None) -> None:
+                 tracker: Tracker | None = None, facts: dict[str, object] | None = None) -> None:
+    """The verdict with its buttons; the payload names each measure of the topic with its own verdict."""
     language = reply_language(tracker) if tracker is not None else "zh"
     labels = messages(language)["buttons"]
     buttons = [
@@ -88,8 +82,29 @@ def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluat
         {"title": labels["source"], "payload": intent_payload("show_source", topic=topic.id)},
         *feedback_buttons(language),
     ]
-    dispatcher.utter_message(text=verdict_text(topic, result, language), buttons=buttons,
-                             json_message=payload(ELIGIBILITY, topic, result.verdict, tracker))
+    text = verdict_text(topic, result, language)
+    note = size_note(facts if facts is not None else known_facts(tracker) if tracker is not None else {}, language)
+    data = payload(ELIGIBILITY, topic, result.verdict, tracker)
+    data["rules"] = [{"rule": rule.rule_id, "verdict": rule.verdict} for rule in result.rules]
+    decided = [rule for rule in result.rules if rule.verdict == result.verdict]
+    data["rule"] = decided[0].rule_id if decided else result.rules[0].rule_id
+    dispatcher.utter_message(text=text + ("\n" + note if note else ""), buttons=buttons, json_message=data)
+
+
+def size_note(facts: dict[str, object], language: str) -> str:
+    """When the size band came from a head count: the national standard it was read with, and its source."""
+    if facts.get("company_size") is not None or facts.get("employees") is None:
+        return ""
+    standard = size_standard()
+    return messages(language)["eligibility"]["size_note"].format(
+        employees=facts["employees"], standard=standard.title, source=standard.source.url,
+        published=standard.source.published)
+
+
+def corrects(text: str) -> bool:
+    """The message corrects something said before ("不对", "说错了", "其实是…", "sorry, I meant")."""
+    lowered = text.lower()
+    return any(marker in lowered for language in ("zh", "en") for marker in messages(language)["correction_markers"])
 
 
 def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[str, object]:
@@ -104,6 +119,8 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
     text = tracker.latest_message.get("text") or ""
     if is_uncertain(text):
         return found
+    if found and corrects(text):
+        return found  # "不对 我是毕业六年" corrects that fact; it is no answer to the question pending
     value: object | None = None
     if button_answer is not None and spec.type == "enum":
         value = button_answer
@@ -183,8 +200,9 @@ class ActionAskFactAnswer(Action):
         if not tracker.get_slot("requested_fact"):
             lines.append(messages(language)["eligibility"]["start"].format(title=topic_text(topic, language).title))
         lines.append(result.next_question)
+        data = {**payload(ELIGIBILITY, topic, result.verdict, tracker), "asking": result.next_fact}
         dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options, language),
-                                 json_message=payload(ELIGIBILITY, topic, result.verdict, tracker))
+                                 json_message=data)
         return [SlotSet("requested_fact", result.next_fact)]
 
 
@@ -225,10 +243,10 @@ class ActionStartCheck(Action):
         facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
-        if topic is None:
-            dispatcher.utter_message(text=wording["no_topic"], buttons=check_buttons(language),
-                                     json_message=payload(ELIGIBILITY, tracker=tracker))
-            return events
+        if topic is None:  # "我能享受哪些政策": every measure, on what is known of the person
+            from actions.screening import screen_situation
+
+            return [*events, *screen_situation(dispatcher, tracker, facts)]
         events.append(SlotSet("topic", topic.id))
         if not has_rules(topic.id):
             dispatcher.utter_message(text=wording["no_rules"].format(title=topic_text(topic, language).title,
@@ -237,14 +255,9 @@ class ActionStartCheck(Action):
             return events
         result = evaluate(topic.id, facts)
         if result.verdict != NEED_MORE_INFO:
-            send_verdict(dispatcher, topic, result, tracker)
+            send_verdict(dispatcher, topic, result, tracker, facts)
             return events
         return [*events, FollowupAction(FORM_NAME)]
-
-
-def check_buttons(language: str = "zh") -> list[dict[str, str]]:
-    """Buttons that start a check for each topic with rules."""
-    return topic_buttons(rule_topics(), language, "check_eligibility")
 
 
 class ActionStopCheck(Action):
@@ -261,44 +274,51 @@ class ActionStopCheck(Action):
 
 
 class ActionTakeFacts(Action):
-    """Facts given outside a check: remember them, then continue the current topic's check or ask which one."""
+    """Facts given outside a check: remember them, then continue the screening or the current topic's check, answer
+    a follow-up on the topic under discussion, or screen every measure on the situation."""
 
     def name(self) -> str:
         return "action_take_facts"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        from actions.answer import answer_topic  # here: actions.answer imports this module
+        from actions.context import followup_topic
+        from actions.screening import SCREENING, screen_situation
+
         language = reply_language(tracker)
         wording = messages(language)["eligibility"]
-        new_facts = facts_in_latest_message(tracker)
+        screening = bool(tracker.get_slot(SCREENING))
+        new_facts = answer_from_message(tracker, tracker.get_slot("requested_fact") if screening else None)
         facts = {**known_facts(tracker), **new_facts}
         events: list[EventType] = [SlotSet("facts", facts)]
         named = topic_in_message(tracker)
-        if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform":
-            # A situation that points at a measure ("在广州打工八年 想回定西养羊"): answer that measure.
-            from actions.answer import answer_topic  # here: actions.answer imports this module
-
+        if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
+                and not screening and not new_facts:
+            # A situation that points at a measure with no fact we read ("想回定西养羊"): answer that measure.
             return answer_topic(dispatcher, tracker, named)
+        if named is not None and has_rules(named.id) and new_facts:
+            return [*events, *check_topic(dispatcher, tracker, named, facts)]  # facts and a measure: its verdict
+        if screening and new_facts:
+            return [*events, *screen_situation(dispatcher, tracker, facts)]
         topic = current_topic(tracker)
-        if topic is not None and has_rules(topic.id) and new_facts:
-            events.append(SlotSet("topic", topic.id))
-            result = evaluate(topic.id, facts)
-            if result.verdict != NEED_MORE_INFO:
-                send_verdict(dispatcher, topic, result, tracker)
-                return events
-            return [*events, SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
-        from actions.context import followup_topic
-
+        if topic is not None and has_rules(topic.id) and new_facts and not screening:
+            return [*events, *check_topic(dispatcher, tracker, topic, facts)]
         followup = followup_topic(tracker)
         if followup is not None:  # "那光伏的呢" after the parks: the same question about another detail
-            from actions.answer import answer_topic
-
             return [*events, *answer_topic(dispatcher, tracker, followup)]
         if new_facts:
-            dispatcher.utter_message(text=wording["facts_noted"].format(facts=describe_facts(new_facts, language)),
-                                     buttons=check_buttons(language), json_message=payload(ELIGIBILITY,
-                                                                                           tracker=tracker))
-        else:
-            dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY,
-                                                                                         tracker=tracker))
+            return [*events, *screen_situation(dispatcher, tracker, facts)]
+        dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY, tracker=tracker))
         return events
+
+
+def check_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic,
+                facts: dict[str, object]) -> list[EventType]:
+    """The verdict on ``topic`` if the facts settle it, else its check (asking only what is missing)."""
+    events: list[EventType] = [SlotSet("topic", topic.id), SlotSet("screening", False)]
+    result = evaluate(topic.id, facts)
+    if result.verdict != NEED_MORE_INFO:
+        send_verdict(dispatcher, topic, result, tracker, facts)
+        return events
+    return [*events, SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]

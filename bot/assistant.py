@@ -135,6 +135,9 @@ def last_user_intent(tracker: Any) -> dict[str, Any]:
 # What the NLU understood, as the actions' payload carries it (actions.common.understanding), and the aspect the
 # answer addressed with its level of detail (actions/replies.py).
 UNDERSTANDING_KEYS = ("act", "act_confidence", "message_topic", "topic_confidence", "language", "aspect", "level")
+# What an eligibility reply settled: the measure in focus, each measure of the topic or of a screening with its
+# verdict, and the fact the reply asks for (actions/eligibility.py, actions/screening.py).
+ELIGIBILITY_KEYS = ("rule", "rules", "screened", "asking")
 
 
 def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent: str | None,
@@ -145,6 +148,7 @@ def reply_from_messages(sender: str, bot_messages: list[dict[str, Any]], intent:
     custom = [message["custom"] for message in bot_messages if isinstance(message.get("custom"), dict)]
     last = custom[-1] if custom else {}
     understanding = {key: last.get(key) for key in UNDERSTANDING_KEYS}
+    understanding.update({key: last[key] for key in ELIGIBILITY_KEYS if key in last})
     return Reply(
         sender=sender,
         text="\n".join(texts),

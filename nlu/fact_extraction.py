@@ -62,15 +62,18 @@ _MAX_NUMERAL_LENGTH = 12
 
 # ---- graduation ---------------------------------------------------------------------------------
 _FILLER_BEFORE_COUNT = r"(?:了|已经|都|快|有|差不多|大概|大约|才|刚|刚好|整整|将近|快要| )*"
-_COUNT_AND_UNIT = rf"(?P<num>半|{_NUMBER}) ?(?:来|多)? ?个? ?(?P<unit>年|个月|月)"
+# "四年多", "五年半", "十来年": 多/半 after the unit (or 多 before it) add half a unit.
+_COUNT_AND_UNIT = rf"(?P<num>半|{_NUMBER}) ?(?P<approx>来|多)? ?个? ?(?P<unit>年|个月|月)(?P<extra>半|多)?"
 _GRADUATED_FOR = re.compile(rf"毕业{_FILLER_BEFORE_COUNT}{_COUNT_AND_UNIT}(?!以?内|之内)")
-_GRADUATED_AGO = re.compile(rf"{_COUNT_AND_UNIT}(?:多|半)? ?(?:前|以前|之前) ?(?:就|刚|才)? ?毕业")
+_GRADUATED_AGO = re.compile(rf"{_COUNT_AND_UNIT} ?(?:前|以前|之前) ?(?:就|刚|才)? ?毕业")
+_MONTH = r"(?:(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]) ?月份?)"
 _YEAR = r"(?:19|20)[0-9]{2}|[0-9]{2}|[零〇一二三四五六七八九]{4}|[零〇一二三四五六七八九]{2}"
-_GRADUATED_RELATIVE = re.compile(r"(?P<year>大前年|前年|去年|今年)[^0-9,.;!?。没不未]{0,10}?毕业(?!了?吗)")
+_GRADUATED_RELATIVE = re.compile(
+    rf"(?P<year>大前年|前年|去年|今年) ?(?:的? ?{_MONTH})?[^0-9,.;!?。没不未]{{0,10}}?毕业(?!了?吗)")
 _RELATIVE_YEARS = {"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
 _GRADUATION_YEAR = re.compile(
     rf"(?<![0-9零〇一二三四五六七八九十第])(?P<year>{_YEAR}) ?"
-    r"(?:年(?: ?[0-9]{1,2} ?月份?)?[^0-9,.;!?。]{0,8}?毕业|年? ?的? ?(?:届|毕业))"
+    rf"(?:年(?: ?{_MONTH})?[^0-9,.;!?。]{{0,8}}?毕业|年? ?的? ?(?:届|毕业))"
 )
 
 # ---- shares -------------------------------------------------------------------------------------
@@ -81,7 +84,9 @@ _TENTHS = re.compile(  # 三成 → 30, 三成五 → 35; not 三成立
 )
 
 # ---- sentence structure -------------------------------------------------------------------------
-_CLAUSE_BREAK = re.compile(r"[,。!?;:~…]|(?<![0-9])\.|\.(?![0-9])")
+# A space between two Chinese characters separates clauses too: SMS users write "还没 单位还没批".
+_CLAUSE_BREAK = re.compile(
+    r"[,。!?;:~…]|(?<![0-9])\.|\.(?![0-9])|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 _QUESTION = re.compile(r"(.)[不没]\1|是否")  # 是不是 / 有没有 / 是否: the user is asking, not telling
 _REPEATED_CHAR = re.compile(r"(.)\1+")
 _PARENTHESISED = re.compile(r"\(.*?\)")
@@ -117,6 +122,9 @@ class Lexicon:
     origin_before: tuple[str, ...]
     origin_after: tuple[str, ...]
     head_count: re.Pattern[str]
+    english_numbers: dict[str, float]
+    english_graduated_ago: re.Pattern[str]
+    english_head_count: re.Pattern[str]
     head_count_after_noun: re.Pattern[str]
     head_count_not_after: tuple[str, ...]
     share_context: tuple[str, ...]
@@ -242,6 +250,7 @@ def _enum_words(raw: dict) -> dict[str, dict[str, str]]:
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> Lexicon:
     raw = _read_yaml(_LEXICON_PATH)
+    english = "|".join(sorted(map(str, raw["english_numbers"]), key=len, reverse=True))
     negation, answers = raw["negation"], raw["answers"]
     employees, share = raw["employees"], raw["consortium_share"]
     typos = {str(wrong): str(right) for wrong, right in (raw.get("typos") or {}).items()}
@@ -269,6 +278,13 @@ def _lexicon() -> Lexicon:
         origin_before=tuple(raw["origin_markers_before"]),
         origin_after=tuple(raw["origin_markers_after"]),
         head_count=re.compile(rf"(?P<num>{_NUMBER}) ?(?:来|多|余|几)? ?(?:个|名|号|位)? ?(?:{nouns})"),
+        english_numbers={str(word): float(value) for word, value in raw["english_numbers"].items()},
+        english_graduated_ago=re.compile(
+            rf"graduated (?:about |around |nearly |almost |over |some )?(?P<num>[0-9]+(?:\.[0-9]+)?|{english})"
+            r"(?P<half> and a half)? years? ago"),
+        english_head_count=re.compile(
+            rf"(?:(?P<num>[0-9]+|{english})[- ](?:person|people|employees?|staff|workers|members?)\b"
+            rf"|team of (?P<team>[0-9]+|{english}))"),
         head_count_after_noun=re.compile(
             rf"(?:{heads})(?:数|有|共|一共|总共|大概|大约|差不多|约|是|为|加起来| )*(?P<num>{_NUMBER})"
             rf"(?!{stop_after_count})"
@@ -292,8 +308,9 @@ def _lexicon() -> Lexicon:
 # ==== numbers =====================================================================================
 
 
-def _parse_number(token: str) -> float | None:
-    """Arabic or Chinese numeral → number: "35", "三十五", "俩", "两三" (a range: its first number)."""
+def _parse_number(token: str, upper: bool = False) -> float | None:
+    """Arabic or Chinese numeral → number: "35", "三十五", "俩", "两三" (a range: its first number, or its last with
+    ``upper``: a head count of "七八个人" is taken as 8, so a size threshold is never passed on a guess)."""
     token = token.translate(_SPOKEN_NUMERALS)
     if not token or len(token) > _MAX_NUMERAL_LENGTH:
         return None
@@ -302,13 +319,20 @@ def _parse_number(token: str) -> float | None:
     if len(token) == 2 and all(char in _DIGIT_VALUES for char in token):
         first, second = (_DIGIT_VALUES[char] for char in token)
         if 0 < first < second:
-            return float(first)
+            return float(second if upper else first)
     import cn2an
 
     try:
         return float(cn2an.cn2an(token, "normal"))
     except (ValueError, KeyError, IndexError):  # cn2an raises KeyError on some malformed numerals (零五十一)
         return None
+
+
+def _approximate_extra(number: str, after: str) -> int:
+    """What "几"/"多"/"余" after a number may add at most: "十几" → +9, "二十多" → +9, "一百多" → +99."""
+    if not after.lstrip().startswith(("几", "多", "余")):
+        return 0
+    return 99 if number.endswith(("百", "00")) else 9
 
 
 def _graduation_year(token: str, today: datetime.date) -> int | None:
@@ -320,11 +344,29 @@ def _graduation_year(token: str, today: datetime.date) -> int | None:
     return year if year <= today.year else None
 
 
-def _years_from_count(number: str, unit: str) -> int | None:
-    value = 0.0 if number == "半" else _parse_number(number)
+def _years_from_count(number: str, unit: str, approx: str | None = None, extra: str | None = None) -> float | None:
+    """Years in "三年", "十八个月" (1.5), "四年多" and "五年半" (half a unit more: 4.5 and 5.5, so that "五年多" is
+    outside "毕业5年内" and "四年多" inside)."""
+    value = 0.5 if number == "半" else _parse_number(number)
     if value is None:
         return None
-    return int(value // 12) if unit in ("个月", "月") else int(value)
+    if extra in ("半", "多") or approx == "多":
+        value += 0.5
+    return round(value / 12 if unit in ("个月", "月") else value, 2)
+
+
+def _month(token: str | None) -> int | None:
+    if not token:
+        return None
+    value = _parse_number(token)
+    return int(value) if value is not None and 1 <= value <= 12 else None
+
+
+def _years_since(year: int, month: int | None, today: datetime.date) -> float:
+    """Years from a graduation year (and month, when given) to today; never negative."""
+    if month is None:
+        return float(today.year - year)
+    return max(0.0, round(today.year - year + (today.month - month) / 12, 2))
 
 
 # ==== extraction ==================================================================================
@@ -398,7 +440,7 @@ def _effective_rule(rule: PhraseRule, text: str, match: _Match, next_start: int,
         if _followed_by(text, match.end, lexicon.park_words):
             return PhraseRule(sets={"in_gansu": True} if in_gansu else {}, if_negated={})
         if _followed_by(text, match.end, lexicon.staff_words):
-            return PhraseRule(sets={"employer_type": "university", "in_gansu": in_gansu}, if_negated={})
+            return PhraseRule(sets={"employer_type": "university", "employer_in_gansu": in_gansu}, if_negated={})
     return rule
 
 
@@ -438,7 +480,8 @@ def _phrase_mentions(
 def _graduation_mentions(text: str, today: datetime.date) -> Iterator[tuple[int, dict[str, object]]]:
     for pattern in (_GRADUATED_FOR, _GRADUATED_AGO):
         for match in pattern.finditer(text):
-            years = _years_from_count(match.group("num"), match.group("unit"))
+            years = _years_from_count(match.group("num"), match.group("unit"), match.group("approx"),
+                                      match.group("extra"))
             if years is not None:
                 yield match.start(), {"student_status": "graduated", "years_since_graduation": years}
     for pattern in (_GRADUATION_YEAR, _GRADUATED_RELATIVE):
@@ -447,10 +490,28 @@ def _graduation_mentions(text: str, today: datetime.date) -> Iterator[tuple[int,
             year = today.year - _RELATIVE_YEARS[token] if token in _RELATIVE_YEARS else _graduation_year(token, today)
             if year is None:
                 continue
-            mention: dict[str, object] = {"student_status": "graduated", "years_since_graduation": today.year - year}
+            years_since = _years_since(year, _month(match.group("month")), today)
+            mention: dict[str, object] = {"student_status": "graduated", "years_since_graduation": years_since}
             if year == today.year:
                 mention["fresh_graduate"] = True
             yield match.start(), mention
+
+
+def _english_number(token: str, lexicon: Lexicon) -> float | None:
+    return float(token) if token[0].isdigit() else lexicon.english_numbers.get(token)
+
+
+def _english_mentions(text: str, lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
+    """ "graduated two years ago", "a 5-person software firm", "team of twelve"."""
+    for match in lexicon.english_graduated_ago.finditer(text):
+        years = _english_number(match.group("num"), lexicon)
+        if years is not None:
+            years += 0.5 if match.group("half") else 0
+            yield match.start(), {"student_status": "graduated", "years_since_graduation": years}
+    for match in lexicon.english_head_count.finditer(text):
+        count = _english_number(match.group("num") or match.group("team"), lexicon)
+        if count is not None and count.is_integer():
+            yield match.start(), {"employees": int(count)}
 
 
 def _overlaps(start: int, end: int, matches: list[_Match]) -> bool:
@@ -464,9 +525,9 @@ def _head_count_mentions(text: str, matches: list[_Match], lexicon: Lexicon) -> 
             before = text[max(0, start - 3) : start]
             if _overlaps(start, match.end(), matches) or any(word in before for word in lexicon.head_count_not_after):
                 continue
-            value = _parse_number(match.group("num"))
+            value = _parse_number(match.group("num"), upper=True)
             if value is not None and value.is_integer():
-                yield start, {"employees": int(value)}
+                yield start, {"employees": int(value) + _approximate_extra(match.group("num"), text[match.end("num"):])}
 
 
 def _find_share(text: str, lexicon: Lexicon) -> tuple[int, float] | None:
@@ -506,6 +567,7 @@ def _extract(normalized: str, today: datetime.date, asked: str | None = None) ->
         *_graduation_mentions(text, today),
         *_head_count_mentions(text, matches, lexicon),
         *_share_mentions(text, lexicon, asked),
+        *_english_mentions(text, lexicon),
     ]
     facts: dict[str, object] = {}
     for _, values in sorted(mentions, key=lambda mention: mention[0]):  # stable: later mentions win
@@ -554,17 +616,25 @@ def _read_bool(reply: str, lexicon: Lexicon) -> bool | None:
     return None
 
 
+def _read_years(reply: str, today: datetime.date) -> float | None:
+    """A bare reply to "你毕业几年了": "2021", "3", "三年半", "18个月"."""
+    year = re.search(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])", reply)
+    if year and int(year.group(0)) <= today.year:
+        return float(today.year - int(year.group(0)))
+    match = re.search(rf"(?P<num>半|{_NUMBER}) ?(?P<approx>来|多|余|几)? ?个? ?(?P<unit>年|个月|月)?(?P<extra>半|多)?",
+                      reply)
+    if match is None:
+        return None
+    return _years_from_count(match.group("num"), match.group("unit") or "年", match.group("approx"),
+                             match.group("extra"))
+
+
 def _read_int(reply: str, spec: FactSpec, today: datetime.date) -> int | None:
-    if spec.name == "years_since_graduation":
-        year = re.search(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])", reply)
-        if year and int(year.group(0)) <= today.year:
-            return today.year - int(year.group(0))
-    for match in re.finditer(rf"(?P<num>半|{_NUMBER}) ?(?:来|多|余|几)? ?(?P<unit>个月|月)?", reply):
-        number = match.group("num")
-        if spec.name == "years_since_graduation":
-            return _years_from_count(number, match.group("unit") or "年")
-        value = None if number == "半" else _parse_number(number)
-        return int(value) if value is not None and value.is_integer() else None
+    for match in re.finditer(rf"(?P<num>{_NUMBER}) ?(?:来|多|余|几)?", reply):
+        value = _parse_number(match.group("num"), upper=True)
+        if value is None or not value.is_integer():
+            return None
+        return int(value) + _approximate_extra(match.group("num"), reply[match.end("num"):])
     return None
 
 
@@ -629,6 +699,8 @@ def interpret_answer(text: str, fact: str, today: datetime.date | None = None) -
         value = _read_bool(reply, lexicon)
     elif spec.type == "int":
         value = _read_int(reply, spec, today)
+    elif spec.name == "years_since_graduation":
+        value = _read_years(reply, today)
     elif spec.type == "number":
         value = _read_number(reply, lexicon)
     elif spec.type == "enum":

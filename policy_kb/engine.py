@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from policy_kb.facts import validate_facts
+from policy_kb.inference import LOCATION_FACTS, infer_facts
 from policy_kb.loader import KnowledgeBase, get_knowledge_base
-from policy_kb.rules import Condition, Rule, rules_for_topic
+from policy_kb.rules import ALL_RULES, Condition, Rule, rules_for_topic
 
 ELIGIBLE = "eligible"
 NOT_ELIGIBLE = "not_eligible"
@@ -76,7 +77,7 @@ def evaluate(topic: str, facts: Mapping[str, object], kb: KnowledgeBase | None =
     rules = rules_for_topic(topic)
     if not rules:
         raise NoRuleError(f"the document states no eligibility conditions for {topic!r}")
-    known = validate_facts(kb.facts, facts)
+    known = infer_facts(validate_facts(kb.facts, facts))
     parameters = kb.parameter_values()
     results = tuple(_evaluate_rule(rule, known, parameters, kb) for rule in rules)
     verdict = _combine(result.verdict for result in results)
@@ -170,7 +171,9 @@ def _next_question(rules: tuple[Rule, ...], results: tuple[RuleResult, ...], fac
         best = min(unknown, key=lambda condition: _answers_to_fail(condition, facts))
         fact = _missing_facts(best, facts)[0]
         spec = kb.facts[fact]
-        override = kb.eligibility_texts[rule.id]["conditions"][best.id].get("question")
+        # A condition's own wording of its question fits only a condition of one fact ("你的企业在甘肃吗").
+        override = kb.eligibility_texts[rule.id]["conditions"][best.id].get("question") if len(best.facts) == 1 \
+            else None
         return fact, override or spec.question, _options(spec)
     return None, None, {}
 
@@ -182,3 +185,39 @@ def _options(spec) -> dict[str, str]:
     if spec.type == "bool":
         return {"true": "是", "false": "不是"}
     return {}
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One measure screened against a person's situation."""
+
+    rule_id: str
+    topic: str
+    result: RuleResult
+    decided: int  # conditions the person's facts settle (met or failed), where they live aside: how much it bears
+    missing: tuple[str, ...]  # facts still unknown, in the order they would be asked
+
+
+def screen(facts: Mapping[str, object], kb: KnowledgeBase | None = None) -> tuple[Screened, ...]:
+    """Every measure with conditions, judged on ``facts``: the basis of "which measures can I get?"."""
+    kb = kb or get_knowledge_base()
+    known = infer_facts(validate_facts(kb.facts, facts))
+    parameters = kb.parameter_values()
+    screened = []
+    for rule in ALL_RULES:
+        result = _evaluate_rule(rule, known, parameters, kb)
+        # Where the person is says nothing about which measure fits them: it does not make a measure relevant.
+        decided = sum(outcome.status != UNKNOWN and not set(condition.facts) <= set(LOCATION_FACTS)
+                      for condition, outcome in zip(rule.conditions, result.conditions, strict=True))
+        missing = tuple(dict.fromkeys(
+            fact for condition, outcome in zip(rule.conditions, result.conditions, strict=True)
+            if outcome.status == UNKNOWN for fact in _missing_facts(condition, known)[:1]))
+        screened.append(Screened(rule.id, rule.topic, result, decided, missing))
+    return tuple(screened)
+
+
+def question_for(fact: str, kb: KnowledgeBase | None = None) -> tuple[str, dict[str, str]]:
+    """The default question for a fact and its quick replies."""
+    kb = kb or get_knowledge_base()
+    spec = kb.facts[fact]
+    return spec.question, _options(spec)

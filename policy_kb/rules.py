@@ -13,8 +13,8 @@ Facts = Mapping[str, object]
 Parameters = Mapping[str, object]
 Check = Callable[[Facts, Parameters], "bool | None"]
 
-SMALL_OR_MICRO = ("micro", "small")
-SMALL_MEDIUM_OR_MICRO = ("micro", "small", "medium")
+SMALL_OR_MICRO = ("micro", "small", "small_or_micro")  # small_or_micro: "小微", which is either
+SMALL_MEDIUM_OR_MICRO = ("micro", "small", "small_or_micro", "medium")
 UNIVERSITY_OR_INSTITUTE = ("university", "research_institute")
 
 
@@ -57,6 +57,24 @@ def is_one_of(fact: str, allowed: tuple[str, ...]) -> Check:
         return None if value is None else value in allowed
 
     return check
+
+
+def size_is(allowed: tuple[str, ...], settled_by_count: str) -> Check:
+    """A size condition: the band the person stated, else what their head count settles (policy_kb/sizing.py)."""
+
+    def check(facts: Facts, _: Parameters) -> bool | None:
+        size = facts.get("company_size")
+        if size is not None:
+            return size in allowed
+        by_count = facts.get(settled_by_count)
+        return None if by_count is None else bool(by_count)
+
+    return check
+
+
+# Asked in this order: people know their head count; the industry settles what the count alone does not; the band
+# itself is asked last (policy_kb/engine.py asks the first unknown fact of a condition).
+SIZE_FACTS = ("employees", "industry", "company_size")
 
 
 def any_true(*fact_names: str) -> Check:
@@ -102,9 +120,9 @@ STUDENT_STARTUP_SOCIAL_INSURANCE = Rule(
         # 对在校大学生和毕业5年内的高等学校毕业生，在我省初次创办小微型科技企业的，按相关政策给予3年的社会保险补贴。
         Condition("student_or_recent_graduate", ("student_status", "years_since_graduation"),
                   student_or_recent_graduate),
-        Condition("business_in_gansu", ("in_gansu",), is_true("in_gansu")),
+        Condition("business_in_gansu", ("business_in_gansu",), is_true("business_in_gansu")),
         Condition("first_business", ("first_business",), is_true("first_business")),
-        Condition("small_or_micro_company", ("company_size",), is_one_of("company_size", SMALL_OR_MICRO)),
+        Condition("small_or_micro_company", SIZE_FACTS, size_is(SMALL_OR_MICRO, "size_small_or_micro")),
         Condition("tech_company", ("is_tech_company",), is_true("is_tech_company")),
     ),
 )
@@ -156,7 +174,7 @@ RESEARCHER_LEAVE_STARTUP = Rule(
         Condition("researcher", ("is_researcher",), is_true("is_researcher")),
         Condition("university_or_institute", ("employer_type",),
                   is_one_of("employer_type", UNIVERSITY_OR_INSTITUTE)),
-        Condition("employer_in_gansu", ("in_gansu",), is_true("in_gansu")),
+        Condition("employer_in_gansu", ("employer_in_gansu",), is_true("employer_in_gansu")),
         Condition("employer_consent", ("employer_consent",), is_true("employer_consent")),
     ),
 )
@@ -170,7 +188,7 @@ RESEARCH_COMMERCIALIZATION_INCOME = Rule(
         Condition("researcher", ("is_researcher",), is_true("is_researcher")),
         Condition("university_or_institute", ("employer_type",),
                   is_one_of("employer_type", UNIVERSITY_OR_INSTITUTE)),
-        Condition("commercialized_in_gansu", ("in_gansu",), is_true("in_gansu")),
+        Condition("commercialized_in_gansu", ("commercialized_in_gansu",), is_true("commercialized_in_gansu")),
     ),
 )
 
@@ -183,9 +201,8 @@ OUTSIDE_TALENT_SME_SUPPORT = Rule(
     conditions=(
         # 对省外优秀创业人才来我省创办的中小微企业，直接分类纳入省级科技型中小企业扶持计划……
         Condition("from_outside_gansu", ("from_outside_gansu",), is_true("from_outside_gansu")),
-        Condition("business_in_gansu", ("in_gansu",), is_true("in_gansu")),
-        Condition("small_medium_micro_company", ("company_size",),
-                  is_one_of("company_size", SMALL_MEDIUM_OR_MICRO)),
+        Condition("business_in_gansu", ("business_in_gansu",), is_true("business_in_gansu")),
+        Condition("small_medium_micro_company", SIZE_FACTS, size_is(SMALL_MEDIUM_OR_MICRO, "size_sme")),
     ),
 )
 
@@ -197,7 +214,7 @@ FOREIGN_TALENT_EQUAL_TREATMENT = Rule(
         # 对持有永久居留证的外籍高端人才在我省创办科技型企业，享受中国籍公民同等待遇……
         Condition("foreign_national", ("is_foreign_national",), is_true("is_foreign_national")),
         Condition("permanent_residence", ("permanent_residence",), is_true("permanent_residence")),
-        Condition("business_in_gansu", ("in_gansu",), is_true("in_gansu")),
+        Condition("business_in_gansu", ("business_in_gansu",), is_true("business_in_gansu")),
         Condition("tech_company", ("is_tech_company",), is_true("is_tech_company")),
     ),
 )
@@ -219,8 +236,7 @@ PROCUREMENT_SME_RESERVED_SHARE = Rule(
     section="三(二)3",
     conditions=(
         # 各部门年度政府采购项目预算总额中面向中小企业采购不低于采购总额的30%，其中预留给小微企业的比例不低于60%。
-        Condition("small_medium_micro_company", ("company_size",),
-                  is_one_of("company_size", SMALL_MEDIUM_OR_MICRO)),
+        Condition("small_medium_micro_company", SIZE_FACTS, size_is(SMALL_MEDIUM_OR_MICRO, "size_sme")),
     ),
 )
 
@@ -230,7 +246,7 @@ PROCUREMENT_SMALL_MICRO_PRICE_DEDUCTION = Rule(
     section="三(二)3",
     conditions=(
         # 对非专门面向中小企业的采购项目，若采购小微型企业产品（服务），应给予其6%-10%的价格扣除。
-        Condition("small_or_micro_company", ("company_size",), is_one_of("company_size", SMALL_OR_MICRO)),
+        Condition("small_or_micro_company", SIZE_FACTS, size_is(SMALL_OR_MICRO, "size_small_or_micro")),
     ),
 )
 

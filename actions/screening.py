@@ -1,0 +1,107 @@
+"""Screening by situation: a person who describes themselves without naming a measure ("我大前年毕业 在酒泉开了个
+做测绘软件的公司") gets every measure their facts bear on — those that fit, those that may fit with the one question
+that settles the most of them, those ruled out with the reason — or, when the facts point at one measure only, its
+check straight away.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import ELIGIBILITY, FORM_NAME, describe_facts, kb, messages, payload, reply_language
+from actions.eligibility import option_buttons, send_verdict
+from policy_kb.engine import (
+    ELIGIBLE,
+    FAILED,
+    NEED_MORE_INFO,
+    NOT_ELIGIBLE,
+    Screened,
+    evaluate,
+    question_for,
+    screen,
+)
+from policy_kb.translations import english_facts, english_rules
+
+SHOWN_PER_GROUP = 3
+SCREENING = "screening"  # slot: True while the answers of a screening come in
+
+
+def bearing(facts: dict[str, object]) -> list[Screened]:
+    """The measures the facts bear on, the most specific first (most conditions settled)."""
+    return sorted((item for item in screen(facts) if item.decided), key=lambda item: -item.decided)
+
+
+def settling_question(maybe: list[Screened]) -> str | None:
+    """The unknown fact that the most undecided measures need (ties: the first measure's order)."""
+    counts = Counter(fact for item in maybe for fact in item.missing)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return next(fact for item in maybe for fact in item.missing if counts[fact] == best)
+
+
+def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
+                     facts: dict[str, object]) -> list[EventType]:
+    """Screen every measure on ``facts`` and reply; one measure only → its check or verdict at once."""
+    language = reply_language(tracker)
+    wording = messages(language)["screening"]
+    relevant = bearing(facts)
+    topics = list(dict.fromkeys(item.topic for item in relevant))
+    events: list[EventType] = [SlotSet("facts", facts)]
+    if len(topics) == 1:  # the facts point at one measure: go straight to it
+        topic = kb().topics[topics[0]]
+        events.append(SlotSet("topic", topic.id))
+        result = evaluate(topic.id, facts)
+        if result.verdict == NEED_MORE_INFO:
+            return [*events, SlotSet(SCREENING, False), SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
+        send_verdict(dispatcher, topic, result, tracker, facts)
+        return [*events, SlotSet(SCREENING, False)]
+    fits = [item for item in relevant if item.result.verdict == ELIGIBLE]
+    maybe = [item for item in relevant if item.result.verdict == NEED_MORE_INFO]
+    ruled_out = [item for item in relevant if item.result.verdict == NOT_ELIGIBLE]
+    lines = [wording["heading"].format(facts=describe_facts(facts, language)) if facts else wording["no_facts"]]
+    lines.extend(wording["fits"].format(title=title(item, language), section=item.result.section)
+                 for item in fits[:SHOWN_PER_GROUP])
+    lines.extend(wording["maybe"].format(title=title(item, language)) for item in maybe[:SHOWN_PER_GROUP])
+    lines.extend(wording["ruled_out"].format(title=title(item, language), reason=reason(item, language))
+                 for item in ruled_out[:SHOWN_PER_GROUP])
+    fact = settling_question(maybe[:SHOWN_PER_GROUP]) or settling_question(maybe)
+    buttons = []
+    if fact is not None:
+        question, options = question_for(fact)
+        if language == "en":
+            question = english_facts().get(fact, {}).get("question", question)
+            options = {"true": "Yes", "false": "No"} if set(options) == {"true", "false"} else options
+        lines.append(question)
+        buttons = option_buttons(options, language)
+    elif fits:
+        lines.append(wording["fits_next"])
+    focus = fits[0] if fits else (maybe[0] if maybe else None)
+    data = payload(ELIGIBILITY, kb().topics[focus.topic] if focus else None,
+                   focus.result.verdict if focus else None, tracker)
+    data["rule"] = focus.rule_id if focus else None
+    data["asking"] = fact
+    data["screened"] = [{"rule": item.rule_id, "topic": item.topic, "verdict": item.result.verdict}
+                        for item in relevant]
+    dispatcher.utter_message(text="\n".join(lines), buttons=buttons, json_message=data)
+    return [*events, SlotSet(SCREENING, fact is not None), SlotSet("requested_fact", fact)]
+
+
+def title(item: Screened, language: str) -> str:
+    """The measure's name in the reply language."""
+    if language != "en":
+        return item.result.title
+    return english_rules().get(item.rule_id, {}).get("title", item.result.title)
+
+
+def reason(item: Screened, language: str) -> str:
+    """Why a measure is ruled out: the first failed condition's explanation."""
+    failed = next(condition for condition in item.result.conditions if condition.status == FAILED)
+    if language != "en":
+        return failed.explanation
+    texts = english_rules().get(item.rule_id, {}).get("conditions", {}).get(failed.id, {})
+    return texts.get("failed", failed.explanation)

@@ -1,0 +1,111 @@
+"""Company size from a head count, by the national SME standard (工信部联企业〔2011〕300号), outside the plan.
+
+The standard defines a micro firm as "fewer than N people OR revenue below R", a medium one as "at least M people
+AND revenue of at least S", and so on per industry group. A head count alone therefore settles some questions and
+not others: under the micro threshold the firm is micro whatever its revenue; under the medium threshold it is small
+or micro; under the SME ceiling it is not large. When the industry is not known, a count settles a question only if
+it does so for every group the standard measures by head count (groups measured by revenue or assets alone, such as
+farming or construction, need the industry first). Thresholds and their source are data:
+``data/sme_size_standard.yml``; the words for each group: ``data/industry_groups.yml``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from policy_kb.loader import DATA_DIR
+from policy_kb.models import PublicSource
+
+STANDARD_PATH = DATA_DIR / "sme_size_standard.yml"
+GROUPS_PATH = DATA_DIR / "industry_groups.yml"
+# Facts this module adds for the size conditions (policy_kb/rules.py): True, False or absent (not settled).
+SMALL_OR_MICRO_BY_COUNT = "size_small_or_micro"
+SME_BY_COUNT = "size_sme"
+
+
+@dataclass(frozen=True)
+class HeadCountThresholds:
+    """One industry group's head-count thresholds; None where the standard uses revenue or assets only."""
+
+    group: str
+    name: str
+    micro_below: int | None
+    medium_from: int | None
+    sme_below: int | None
+
+
+@dataclass(frozen=True)
+class SizeStandard:
+    title: str
+    source: PublicSource
+    groups: dict[str, HeadCountThresholds]
+    words: dict[str, str]  # a word users write for their business → its group
+
+
+@functools.lru_cache(maxsize=1)
+def size_standard(standard_path: Path = STANDARD_PATH, groups_path: Path = GROUPS_PATH) -> SizeStandard:
+    standard = yaml.safe_load(standard_path.read_text(encoding="utf-8"))
+    groups = {}
+    for group, entry in standard["industries"].items():
+        employees = entry.get("employees") or {}
+        groups[group] = HeadCountThresholds(group, str(entry["name"]), employees.get("micro_below"),
+                                            employees.get("medium_from"), employees.get("sme_below"))
+    words: dict[str, str] = {}
+    for group, group_words in yaml.safe_load(groups_path.read_text(encoding="utf-8"))["groups"].items():
+        if group not in groups:
+            raise ValueError(f"{groups_path.name}: group {group!r} is not in {standard_path.name}")
+        for word in group_words:
+            words.setdefault(str(word).lower(), group)
+    source = standard["source"]
+    return SizeStandard(str(standard["standard"]), PublicSource(str(source["url"]), str(source["title"]),
+                                                                 str(source["published"]),
+                                                                 str(source.get("excerpt") or "")),
+                        groups, words)
+
+
+def industry_group(industry: str | None) -> str | None:
+    """The standard's group for the user's words about their business (the longest word found wins)."""
+    if not industry:
+        return None
+    text = industry.lower()
+    words = size_standard().words
+    found = [word for word in words if word in text]
+    return words[max(found, key=len)] if found else None
+
+
+def _settled(count: int, thresholds: list[HeadCountThresholds], attribute: str) -> bool | None:
+    """True when the count is under the threshold for every group, False when it is not for any, else None."""
+    limits = [getattr(group, attribute) for group in thresholds]
+    if not limits or any(limit is None for limit in limits):
+        return None
+    if all(count < limit for limit in limits):
+        return True
+    return None  # at or above a "people AND revenue" threshold, the revenue decides: not settled by the count
+
+
+def size_facts(employees: int | None, industry: str | None) -> dict[str, object]:
+    """What a head count settles: ``company_size`` micro, small-or-micro, or not large (SME)."""
+    if employees is None:
+        return {}
+    standard = size_standard()
+    group = industry_group(industry)
+    if group is not None:
+        candidates = [standard.groups[group]]
+    elif industry:
+        candidates = [standard.groups["other"]]  # a business the word lists do not know: 其他未列明行业
+    else:
+        candidates = [thresholds for thresholds in standard.groups.values() if thresholds.micro_below is not None]
+    facts: dict[str, object] = {}
+    if _settled(employees, candidates, "micro_below"):
+        facts["company_size"] = "micro"
+    small_or_micro = _settled(employees, candidates, "medium_from")
+    if small_or_micro is not None:
+        facts[SMALL_OR_MICRO_BY_COUNT] = small_or_micro
+    sme = _settled(employees, candidates, "sme_below")
+    if sme is not None:
+        facts[SME_BY_COUNT] = sme
+    return facts
