@@ -26,7 +26,7 @@ from actions.common import (
     topic_in_message,
 )
 from actions.context import topic_of_turn
-from actions.eligibility import send_verdict
+from actions.eligibility import evaluate_focus, send_verdict, situation_in_message
 from actions.feedback import feedback_buttons
 from actions.replies import (
     FULL,
@@ -42,7 +42,7 @@ from actions.replies import (
     plan_answer,
     pointer_answer,
 )
-from policy_kb.engine import NEED_MORE_INFO, evaluate, has_rules
+from policy_kb.engine import NEED_MORE_INFO, has_rules
 from policy_kb.models import Topic
 from policy_kb.translations import aspect_texts, topic_text
 
@@ -89,12 +89,15 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     named = topic_in_message(tracker)
     events = leave_check_events(tracker) if named is not None and named.id == topic.id else []
     events.append(SlotSet("topic", topic.id))
+    if tracker.get_slot("topic") != topic.id:
+        events.extend([SlotSet("rule", None), SlotSet("screening", False)])  # a new topic: no measure in focus yet
     facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
     events.append(SlotSet("facts", facts))
     text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)
-    if can_check and asks_about_eligibility(text, language):
-        result = evaluate(topic.id, facts)
+    if can_check and (asks_about_eligibility(text, language) or situation_in_message(tracker, topic)):
+        result, rule_id = evaluate_focus(tracker, topic, facts)
+        events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
             dispatcher.utter_message(text=aspect_texts(topic, language).brief,
                                      json_message=payload(ANSWER, topic, tracker=tracker))

@@ -28,9 +28,10 @@ from actions.common import (
 )
 from actions.feedback import feedback_buttons
 from nlu.fact_extraction import interpret_answer
-from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules
+from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.models import Topic
+from policy_kb.rules import SIZE_FACTS, rules_for_topic
 from policy_kb.sizing import size_standard
 from policy_kb.translations import localized_evaluation, topic_text
 
@@ -52,7 +53,10 @@ def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
     """
     wording = messages(language)["eligibility"]
     result = localized_evaluation(result, language)
-    lines = [wording[f"verdict_{result.verdict}"].format(title=topic_text(topic, language).title)]
+    # One measure of a topic with several (a procurement price deduction): the verdict names that measure.
+    single = len(result.rules) == 1 and len(rules_for_topic(topic.id)) > 1
+    title = result.rules[0].title if single else topic_text(topic, language).title
+    lines = [wording[f"verdict_{result.verdict}"].format(title=title)]
     several = len(result.rules) > 1
     for rule in result.rules:
         if several:
@@ -101,6 +105,45 @@ def size_note(facts: dict[str, object], language: str) -> str:
         published=standard.source.published)
 
 
+def situation_in_message(tracker: Tracker, topic: Topic | None = None) -> bool:
+    """The message describes the person (in the first person, or with several facts) with facts that settle a
+    condition of some measure, or of ``topic``'s measures; where they are aside. "科研人员离岗创业有什么政策" asks
+    about a measure; "我在兰大财务处当会计 想离岗创业" describes someone."""
+    stated = facts_in_latest_message(tracker)
+    if not stated:
+        return False
+    text = (tracker.latest_message.get("text") or "").lower()
+    first_person = any(word in text for language in ("zh", "en") for word in messages(language)["first_person"])
+    if not first_person and len(stated) < 2:
+        return False
+    return any(item.decided and (topic is None or item.topic == topic.id) for item in screen(stated))
+
+
+def focus_rule(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> str | None:
+    """For a topic with several measures, the one the person means: the one the message names (its cues in
+    eligibility.yml), else the one being checked, else the only one their facts bear on; None when unclear."""
+    rules = rules_for_topic(topic.id)
+    if len(rules) < 2:
+        return None
+    text = (tracker.latest_message.get("text") or "").lower()
+    scores = {rule.id: sum(str(cue).lower() in text for cue in kb().eligibility_texts[rule.id].get("cues") or ())
+              for rule in rules}
+    best = max(scores.values())
+    if best and list(scores.values()).count(best) == 1:
+        return max(scores, key=lambda rule_id: scores[rule_id])
+    current = tracker.get_slot("rule")
+    if current in scores:
+        return str(current)
+    bearing = [item.rule_id for item in screen(facts) if item.topic == topic.id and item.decided]
+    return bearing[0] if len(bearing) == 1 else None
+
+
+def evaluate_focus(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> tuple[Evaluation, str | None]:
+    """The evaluation of the measure in focus (or of the whole topic when none is), and that measure."""
+    rule_id = focus_rule(tracker, topic, facts)
+    return evaluate(topic.id, facts, rule_id=rule_id), rule_id
+
+
 def corrects(text: str) -> bool:
     """The message corrects something said before ("不对", "说错了", "其实是…", "sorry, I meant")."""
     lowered = text.lower()
@@ -121,6 +164,10 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
         return found
     if found and corrects(text):
         return found  # "不对 我是毕业六年" corrects that fact; it is no answer to the question pending
+    if requested_fact in SIZE_FACTS and requested_fact != "company_size":
+        band = interpret_answer(text, "company_size")  # "微型" to "how many people?": the band itself
+        if band is not None:
+            return {**found, "company_size": band}
     value: object | None = None
     if button_answer is not None and spec.type == "enum":
         value = button_answer
@@ -147,7 +194,7 @@ class ValidateEligibilityForm(FormValidationAction):
         topic = topic_being_checked(tracker)
         if topic is None or not has_rules(topic.id):
             return []
-        if evaluate(topic.id, known_facts(tracker)).verdict != NEED_MORE_INFO:
+        if evaluate(topic.id, known_facts(tracker), rule_id=tracker.get_slot("rule")).verdict != NEED_MORE_INFO:
             return []
         return domain_slots
 
@@ -193,7 +240,8 @@ class ActionAskFactAnswer(Action):
         if topic is None:
             return []
         language = reply_language(tracker)
-        result = localized_evaluation(evaluate(topic.id, known_facts(tracker)), language)
+        result = localized_evaluation(evaluate(topic.id, known_facts(tracker), rule_id=tracker.get_slot("rule")),
+                                      language)
         if result.next_fact is None:
             return []
         lines = []
@@ -226,7 +274,8 @@ class ActionEligibilityVerdict(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         topic = topic_being_checked(tracker)
         if topic is not None and has_rules(topic.id):
-            send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker)), tracker)
+            send_verdict(dispatcher, topic, evaluate(topic.id, known_facts(tracker), rule_id=tracker.get_slot("rule")),
+                         tracker)
         return [SlotSet("requested_fact", None), SlotSet("fact_answer", None)]
 
 
@@ -253,7 +302,8 @@ class ActionStartCheck(Action):
                                                                      lead=topic.lead_department),
                                      json_message=payload(ELIGIBILITY, topic, tracker=tracker))
             return events
-        result = evaluate(topic.id, facts)
+        result, rule_id = evaluate_focus(tracker, topic, facts)
+        events.append(SlotSet("rule", rule_id))
         if result.verdict != NEED_MORE_INFO:
             send_verdict(dispatcher, topic, result, tracker, facts)
             return events
@@ -293,12 +343,12 @@ class ActionTakeFacts(Action):
         facts = {**known_facts(tracker), **new_facts}
         events: list[EventType] = [SlotSet("facts", facts)]
         named = topic_in_message(tracker)
-        if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
-                and not screening and not new_facts:
-            # A situation that points at a measure with no fact we read ("想回定西养羊"): answer that measure.
-            return answer_topic(dispatcher, tracker, named)
         if named is not None and has_rules(named.id) and new_facts:
             return [*events, *check_topic(dispatcher, tracker, named, facts)]  # facts and a measure: its verdict
+        if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
+                and not screening:
+            # A situation that points at a measure without conditions ("在广州打工八年 想回定西养羊"): answer it.
+            return answer_topic(dispatcher, tracker, named)
         if screening and new_facts:
             return [*events, *screen_situation(dispatcher, tracker, facts)]
         topic = current_topic(tracker)
@@ -316,8 +366,8 @@ class ActionTakeFacts(Action):
 def check_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic,
                 facts: dict[str, object]) -> list[EventType]:
     """The verdict on ``topic`` if the facts settle it, else its check (asking only what is missing)."""
-    events: list[EventType] = [SlotSet("topic", topic.id), SlotSet("screening", False)]
-    result = evaluate(topic.id, facts)
+    result, rule_id = evaluate_focus(tracker, topic, facts)
+    events: list[EventType] = [SlotSet("topic", topic.id), SlotSet("screening", False), SlotSet("rule", rule_id)]
     if result.verdict != NEED_MORE_INFO:
         send_verdict(dispatcher, topic, result, tracker, facts)
         return events

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import answer_topic
 from actions.common import CLARIFY, OUT_OF_SCOPE, likely_topics, messages, payload, reply_language, topic_buttons
 from actions.context import followup_topic
+from actions.eligibility import ActionTakeFacts, situation_in_message
 
 
 class ActionClarify(Action):
@@ -25,6 +26,8 @@ class ActionClarify(Action):
         topic = followup_topic(tracker)
         if topic is not None:
             return answer_topic(dispatcher, tracker, topic)
+        if situation_in_message(tracker):  # "兰交大应届毕业生 有残疾证 想问下有啥政策": facts, read as such
+            return await ActionTakeFacts().run(dispatcher, tracker, domain)
         language = reply_language(tracker)
         wording = messages(language)["clarify"]
         choices = likely_topics(tracker)
@@ -52,6 +55,9 @@ class ActionOutOfScope(Action):
         topic = None if region else followup_topic(tracker)
         if topic is not None:  # "要交啥材料" after an answer: about that measure, not out of scope
             return answer_topic(dispatcher, tracker, topic)
+        in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
+        if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
+            return await ActionTakeFacts().run(dispatcher, tracker, domain)
         wording = messages(reply_language(tracker))
         text = wording["other_region"].format(region=region) if region else wording["out_of_scope"]
         data = payload(OUT_OF_SCOPE, tracker=tracker)

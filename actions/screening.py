@@ -12,18 +12,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ELIGIBILITY, FORM_NAME, describe_facts, kb, messages, payload, reply_language
-from actions.eligibility import option_buttons, send_verdict
+from actions.common import ELIGIBILITY, FORM_NAME, describe_facts, kb, messages, payload, reply_language, topic_buttons
+from actions.eligibility import evaluate_focus, option_buttons, send_verdict
 from policy_kb.engine import (
     ELIGIBLE,
     FAILED,
     NEED_MORE_INFO,
     NOT_ELIGIBLE,
     Screened,
-    evaluate,
     question_for,
     screen,
 )
+from policy_kb.rules import ALL_RULES
 from policy_kb.translations import english_facts, english_rules
 
 SHOWN_PER_GROUP = 3
@@ -54,8 +54,8 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
     events: list[EventType] = [SlotSet("facts", facts)]
     if len(topics) == 1:  # the facts point at one measure: go straight to it
         topic = kb().topics[topics[0]]
-        events.append(SlotSet("topic", topic.id))
-        result = evaluate(topic.id, facts)
+        result, rule_id = evaluate_focus(tracker, topic, facts)
+        events.extend([SlotSet("topic", topic.id), SlotSet("rule", rule_id)])
         if result.verdict == NEED_MORE_INFO:
             return [*events, SlotSet(SCREENING, False), SlotSet("requested_fact", None), FollowupAction(FORM_NAME)]
         send_verdict(dispatcher, topic, result, tracker, facts)
@@ -80,6 +80,8 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
         buttons = option_buttons(options, language)
     elif fits:
         lines.append(wording["fits_next"])
+    elif not relevant:  # nothing known yet: the measures that have conditions, to pick one
+        buttons = topic_buttons(list(dict.fromkeys(rule.topic for rule in ALL_RULES)), language, "check_eligibility")
     focus = fits[0] if fits else (maybe[0] if maybe else None)
     data = payload(ELIGIBILITY, kb().topics[focus.topic] if focus else None,
                    focus.result.verdict if focus else None, tracker)

@@ -124,6 +124,7 @@ class Lexicon:
     head_count: re.Pattern[str]
     english_numbers: dict[str, float]
     english_graduated_ago: re.Pattern[str]
+    english_graduated_in: re.Pattern[str]
     english_head_count: re.Pattern[str]
     head_count_after_noun: re.Pattern[str]
     head_count_not_after: tuple[str, ...]
@@ -282,6 +283,9 @@ def _lexicon() -> Lexicon:
         english_graduated_ago=re.compile(
             rf"graduated (?:about |around |nearly |almost |over |some )?(?P<num>[0-9]+(?:\.[0-9]+)?|{english})"
             r"(?P<half> and a half)? years? ago"),
+        english_graduated_in=re.compile(
+            r"(?:graduated|finished (?:my )?(?:studies|degree|master'?s|bachelor'?s|phd|university|college)|got my "
+            r"(?:degree|diploma))[^.;!?]{0,60}? in (?P<year>(?:19|20)[0-9]{2})"),
         english_head_count=re.compile(
             rf"(?:(?P<num>[0-9]+|{english})[- ](?:person|people|employees?|staff|workers|members?)\b"
             rf"|team of (?P<team>[0-9]+|{english}))"),
@@ -501,8 +505,13 @@ def _english_number(token: str, lexicon: Lexicon) -> float | None:
     return float(token) if token[0].isdigit() else lexicon.english_numbers.get(token)
 
 
-def _english_mentions(text: str, lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
-    """ "graduated two years ago", "a 5-person software firm", "team of twelve"."""
+def _english_mentions(text: str, lexicon: Lexicon, today: datetime.date) -> Iterator[tuple[int, dict[str, object]]]:
+    """ "graduated two years ago", "finished my master's in 2019", "a 5-person software firm", "team of twelve"."""
+    for match in lexicon.english_graduated_in.finditer(text):
+        year = int(match.group("year"))
+        if year <= today.year:
+            yield match.start(), {"student_status": "graduated", "years_since_graduation": float(today.year - year),
+                                  **({"fresh_graduate": True} if year == today.year else {})}
     for match in lexicon.english_graduated_ago.finditer(text):
         years = _english_number(match.group("num"), lexicon)
         if years is not None:
@@ -567,7 +576,7 @@ def _extract(normalized: str, today: datetime.date, asked: str | None = None) ->
         *_graduation_mentions(text, today),
         *_head_count_mentions(text, matches, lexicon),
         *_share_mentions(text, lexicon, asked),
-        *_english_mentions(text, lexicon),
+        *_english_mentions(text, lexicon, today),
     ]
     facts: dict[str, object] = {}
     for _, values in sorted(mentions, key=lambda mention: mention[0]):  # stable: later mentions win

@@ -65,16 +65,20 @@ def has_rules(topic: str) -> bool:
     return bool(rules_for_topic(topic))
 
 
-def evaluate(topic: str, facts: Mapping[str, object], kb: KnowledgeBase | None = None) -> Evaluation:
+def evaluate(topic: str, facts: Mapping[str, object], kb: KnowledgeBase | None = None,
+             rule_id: str | None = None) -> Evaluation:
     """Apply every rule of ``topic`` to ``facts``.
 
-    The topic is ``eligible`` when any of its measures applies, ``not_eligible`` when none can, and
+    With ``rule_id``, only that measure of the topic is judged. The topic is ``eligible`` when any of its measures
+    applies, ``not_eligible`` when none can, and
     ``need_more_info`` otherwise; then ``next_fact`` is the fact whose answer can settle the verdict soonest.
     Raises FactError for invalid facts, KeyError for an unknown topic and NoRuleError for a topic without rules.
     """
     kb = kb or get_knowledge_base()
     topic_record = kb.topic(topic)
     rules = rules_for_topic(topic)
+    if rule_id is not None:  # one measure of the topic, the one the person asks about
+        rules = tuple(rule for rule in rules if rule.id == rule_id) or rules
     if not rules:
         raise NoRuleError(f"the document states no eligibility conditions for {topic!r}")
     known = infer_facts(validate_facts(kb.facts, facts))

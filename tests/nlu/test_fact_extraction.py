@@ -434,3 +434,11 @@ def test_interpret_answer_returns_none_or_a_valid_value(text: str, fact: str) ->
 def test_extract_facts_never_raises_on_arbitrary_text(text: str) -> None:
     for name, value in extract_facts(text).items():
         assert_valid_fact(name, value)
+
+
+FACT_CASES = yaml.safe_load((Path(__file__).parent / "cases" / "fact_reading.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", FACT_CASES["cases"], ids=lambda case: case["text"])
+def test_fact_reading_cases(case: dict) -> None:
+    assert extract_facts(case["text"], today=FACT_CASES["today"]) == case["facts"]

@@ -11,7 +11,7 @@ from nlu.normalize import normalize_text
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_DIR / "nlu" / "data"
-FOLLOWUPS = Path(__file__).parent.parent / "dialogues" / "heldout_followups.yml"
+DIALOGUES_DIR = Path(__file__).parent.parent / "dialogues"
 HELDOUT_DIR = PROJECT_DIR / "tests" / "nlu"
 ACTS = {"ask_policy", "greet", "goodbye", "thank", "chitchat", "ask_capabilities", "request_human",
         "check_eligibility", "ask_department", "show_source", "stop", "affirm", "deny", "inform", "out_of_scope",
@@ -72,8 +72,12 @@ def heldout_texts() -> list[str]:
     texts = [text for path in HELDOUT_DIR.glob("heldout_*.yml") for text, _ in read_examples(path)]
     for path in HELDOUT_DIR.glob("aspects_heldout_*.yml"):
         texts.extend(example["text"] for example in yaml.safe_load(path.read_text(encoding="utf-8"))["examples"])
-    dialogues = yaml.safe_load(FOLLOWUPS.read_text(encoding="utf-8"))["dialogues"]
-    texts.extend(turn["text"] for dialogue in dialogues for turn in dialogue["turns"])
+    for path in DIALOGUES_DIR.glob("heldout_followups*.yml"):
+        dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))["dialogues"]
+        texts.extend(turn["text"] for dialogue in dialogues for turn in dialogue["turns"])
+    for path in DIALOGUES_DIR.glob("heldout_eligibility*.yml"):
+        cases = yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
+        texts.extend(text for case in cases for text in case["user"])
     return texts
 
 
