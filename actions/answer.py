@@ -26,7 +26,7 @@ from actions.common import (
     topic_in_message,
 )
 from actions.context import topic_of_turn
-from actions.eligibility import evaluate_focus, send_verdict, situation_in_message
+from actions.eligibility import asks_about_eligibility, evaluate_focus, send_verdict, situation_in_message
 from actions.feedback import feedback_buttons
 from actions.replies import (
     FULL,
@@ -48,11 +48,6 @@ from policy_kb.translations import aspect_texts, topic_text
 
 COMMON_TOPICS = ["student_startup_social_insurance", "startup_guarantee_loan", "rural_returnee_startup",
                  "tax_incentives", "business_registration"]
-
-
-def asks_about_eligibility(text: str, language: str = "zh") -> bool:
-    lowered = text.lower()
-    return any(marker in lowered for marker in messages(language)["eligibility_markers"])
 
 
 def leave_check_events(tracker: Tracker) -> list[EventType]:

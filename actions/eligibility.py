@@ -112,9 +112,12 @@ def situation_in_message(tracker: Tracker, topic: Topic | None = None) -> bool:
     stated = facts_in_latest_message(tracker)
     if not stated:
         return False
+    discussed = topic_being_checked(tracker)
+    if topic is None and discussed is not None and bears_on(stated, discussed):
+        return True  # "不是低保户" after the job-search grant's verdict: more about the person
     text = (tracker.latest_message.get("text") or "").lower()
     first_person = any(word in text for language in ("zh", "en") for word in messages(language)["first_person"])
-    if not first_person and len(stated) < 2:
+    if not first_person and len(stated) < 2 and not corrects(text):
         return False
     return any(item.decided and (topic is None or item.topic == topic.id) for item in screen(stated))
 
@@ -292,6 +295,8 @@ class ActionStartCheck(Action):
         facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
+        if topic is not None and situation_in_message(tracker) and not situation_in_message(tracker, topic):
+            topic = None  # the classifier's topic is not what the person's situation bears on: screen them all
         if topic is None:  # "我能享受哪些政策": every measure, on what is known of the person
             from actions.screening import screen_situation
 
@@ -339,14 +344,25 @@ class ActionTakeFacts(Action):
         language = reply_language(tracker)
         wording = messages(language)["eligibility"]
         screening = bool(tracker.get_slot(SCREENING))
+        text = tracker.latest_message.get("text") or ""
         new_facts = answer_from_message(tracker, tracker.get_slot("requested_fact") if screening else None)
+        if corrects(text):  # "说错了 是32%": the fact it corrects, read against what is known
+            new_facts = {**corrected_facts(text, known_facts(tracker)), **new_facts}
         facts = {**known_facts(tracker), **new_facts}
         events: list[EventType] = [SlotSet("facts", facts)]
         named = topic_in_message(tracker)
-        if named is not None and has_rules(named.id) and new_facts:
+        current = topic_being_checked(tracker)
+        if corrects(text) and new_facts and current is not None and has_rules(current.id):
+            return [*events, *check_topic(dispatcher, tracker, current, facts)]  # the verdict, corrected
+        if named is not None and has_rules(named.id) and new_facts and asks_about_eligibility(text, language):
             return [*events, *check_topic(dispatcher, tracker, named, facts)]  # facts and a measure: its verdict
+        if current is not None and not screening and bears_on(new_facts, current):
+            # More about the person while a measure is discussed ("我们是在甘肃备案的创投企业"): its verdict again.
+            return [*events, *check_topic(dispatcher, tracker, current, facts)]
         if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
                 and not screening:
+            if has_rules(named.id) and bears_on(new_facts, named):
+                return [*events, *check_topic(dispatcher, tracker, named, facts)]
             # A situation that points at a measure without conditions ("在广州打工八年 想回定西养羊"): answer it.
             return answer_topic(dispatcher, tracker, named)
         if screening and new_facts:
@@ -361,6 +377,32 @@ class ActionTakeFacts(Action):
             return [*events, *screen_situation(dispatcher, tracker, facts)]
         dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY, tracker=tracker))
         return events
+
+
+def bears_on(facts: dict[str, object], topic: Topic) -> bool:
+    """Some of ``facts`` settle a condition of one of ``topic``'s measures (where the person is aside)."""
+    return bool(facts) and has_rules(topic.id) and any(item.topic == topic.id and item.decided
+                                                       for item in screen(facts))
+
+
+def corrected_facts(text: str, known: dict[str, object]) -> dict[str, object]:
+    """Known facts a correction gives a new value ("说错了 是32%" → the share); only numbers and choices: a yes/no or
+    a free text is not guessed from a correction."""
+    specs = kb().facts
+    changed: dict[str, object] = {}
+    for name, value in known.items():
+        if name not in specs or specs[name].type not in ("int", "number", "enum"):
+            continue
+        new = interpret_answer(text, name)
+        if new is not None and new != value:
+            with contextlib.suppress(FactError):
+                changed[name] = validate_fact(specs[name], new)
+    return changed
+
+
+def asks_about_eligibility(text: str, language: str) -> bool:
+    lowered = text.lower()
+    return any(marker in lowered for marker in messages(language)["eligibility_markers"])
 
 
 def check_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic,

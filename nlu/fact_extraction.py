@@ -119,6 +119,7 @@ class Lexicon:
     staff_words: tuple[str, ...]
     park_words: tuple[str, ...]
     location_markers: tuple[str, ...]
+    commercialization_markers: re.Pattern[str]
     origin_before: tuple[str, ...]
     origin_after: tuple[str, ...]
     head_count: re.Pattern[str]
@@ -276,6 +277,8 @@ def _lexicon() -> Lexicon:
         staff_words=tuple(raw["university_staff_words"]),
         park_words=tuple(raw["university_park_words"]),
         location_markers=tuple(raw["location_markers"]),
+        commercialization_markers=re.compile(
+            "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),
         origin_before=tuple(raw["origin_markers_before"]),
         origin_after=tuple(raw["origin_markers_after"]),
         head_count=re.compile(rf"(?P<num>{_NUMBER}) ?(?:来|多|余|几)? ?(?:个|名|号|位)? ?(?:{nouns})"),
@@ -324,12 +327,30 @@ def _parse_number(token: str, upper: bool = False) -> float | None:
         first, second = (_DIGIT_VALUES[char] for char in token)
         if 0 < first < second:
             return float(second if upper else first)
+    ranged = _RANGE_AFTER_TENS.fullmatch(token) or _TENS_RANGE.fullmatch(token)
+    if ranged:  # "十五六" → 15 or 16, "二十五六" → 25 or 26, "三四十" → 30 or 40
+        return _range_value(ranged, upper)
     import cn2an
 
     try:
         return float(cn2an.cn2an(token, "normal"))
     except (ValueError, KeyError, IndexError):  # cn2an raises KeyError on some malformed numerals (零五十一)
         return None
+
+
+_RANGE_AFTER_TENS = re.compile(
+    r"(?P<tens>[二三四五六七八九]?十)(?P<low>[一二三四五六七八])(?P<high>[二三四五六七八九])")
+_TENS_RANGE = re.compile(r"(?P<low>[一二三四五六七八])(?P<high>[二三四五六七八九])十")
+
+
+def _range_value(match: re.Match[str], upper: bool) -> float | None:
+    low, high = _DIGIT_VALUES[match.group("low")], _DIGIT_VALUES[match.group("high")]
+    if high != low + 1:
+        return None
+    if "tens" in match.groupdict() and match.group("tens") is not None:
+        tens = _DIGIT_VALUES.get(match.group("tens")[0], 1) if len(match.group("tens")) == 2 else 1
+        return float(tens * 10 + (high if upper else low))
+    return float((high if upper else low) * 10)
 
 
 def _approximate_extra(number: str, after: str) -> int:
@@ -435,6 +456,9 @@ def _is_origin(text: str, match: _Match, next_start: int, lexicon: Lexicon) -> b
 
 def _effective_rule(rule: PhraseRule, text: str, match: _Match, next_start: int, lexicon: Lexicon) -> PhraseRule:
     """Apply the place and university rules that depend on the words around a phrase."""
+    if rule.kind in ("gansu_place", "outside_place") and lexicon.commercialization_markers.search(text[: match.start]):
+        # "专利转让给成都的一家企业", "授权给庆阳一家公司": where the results are commercialised
+        return PhraseRule(sets={"commercialized_in_gansu": rule.kind == "gansu_place"}, if_negated={})
     if rule.kind in ("gansu_place", "outside_place") and _is_origin(text, match, next_start, lexicon):
         return PhraseRule(sets={"from_outside_gansu": rule.kind == "outside_place"}, if_negated={})
     if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):

@@ -14,11 +14,13 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import Conversation
 
-HELDOUT = Path(__file__).parent / "dialogues" / "heldout_eligibility.yml"
+HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_b.yml"]
 MAX_ANSWERS = 8
 FLOOR = 0.6
 DECIDED = ("eligible", "not_eligible")
@@ -64,26 +66,33 @@ def run_case(assistant, case: dict) -> tuple[bool, int, bool]:
     expected = case["expect"]
     english = case.get("style") == "english"
     asked: list[str] = []
-    reply = None
-    for text in case["user"]:
+    verdicts: list[str] = []  # every verdict the conversation gave on the expected measure: the last one counts
+
+    def say(text: str):
         reply = conversation.say(text)
         if reply.understanding.get("asking"):
             asked.append(reply.understanding["asking"])
+        verdict = reported_verdict(reply, expected["rule"])
+        if verdict is not None:
+            verdicts.append(verdict)
+        return reply
+
+    for text in case["user"]:
+        reply = say(text)
     for _ in range(MAX_ANSWERS):
         if reported_verdict(reply, expected["rule"]) is not None:
             break
         said = answer(reply, case["facts"], english)
         if said is None:
             break
-        reply = conversation.say(said)
-        if reply.understanding.get("asking"):
-            asked.append(reply.understanding["asking"])
-    right = reported_verdict(reply, expected["rule"]) == expected["verdict"]
+        reply = say(said)
+    right = bool(verdicts) and verdicts[-1] == expected["verdict"]
     return right, len(asked), len(asked) != len(set(asked))
 
 
-def test_eligibility_conversations_reach_the_right_verdict(assistant) -> None:
-    cases = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["conversations"]
+@pytest.mark.parametrize("path", HELDOUTS, ids=lambda path: path.stem)
+def test_eligibility_conversations_reach_the_right_verdict(assistant, path: Path) -> None:
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
     right: dict[str, list[bool]] = defaultdict(list)
     questions, repeated = [], 0
     for case in cases:
@@ -92,7 +101,7 @@ def test_eligibility_conversations_reach_the_right_verdict(assistant) -> None:
         questions.append(asked)
         repeated += twice
     overall = sum(sum(results) for results in right.values()) / len(cases)
-    print("\nright verdict on the right measure: " + ", ".join(
+    print(f"\n{path.stem}: right verdict on the right measure: " + ", ".join(
         f"{style} {sum(right[style])}/{len(right[style])}" for style in sorted(right))
         + f"; overall {overall:.3f}; median questions {statistics.median(questions)}; "
           f"conversations with a fact asked twice {repeated}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,6 +34,8 @@ from bot.storage.database import (
     use_sqlite_wal,
 )
 from bot.storage.event_statements import SENDER, event_statements
+from bot.storage.handoffs import hash_sender
+from bot.storage.redaction import redact
 from bot.storage.turns import insert_turns, turns_from_events
 
 logger = logging.getLogger(__name__)
@@ -164,10 +167,10 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         events = list(tracker.events)
         with self.engine.begin() as connection:
             try:
+                key = self.stored_key(tracker.sender_id)
                 if stored is None:  # Rasa counts the stored events of the latest session
-                    stored = connection.execute(self._statements.latest_session_count,
-                                                {SENDER: tracker.sender_id}).scalar_one()
-                rows = [_event_row(tracker.sender_id, event) for event in events[stored:]]
+                    stored = connection.execute(self._statements.latest_session_count, {SENDER: key}).scalar_one()
+                rows = [_event_row(key, event) for event in events[stored:]]
                 if rows:
                     connection.execute(self._statements.insert, rows)
                 if with_turns:
@@ -206,7 +209,12 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
 
     def _read_events(self, statement: sa.sql.Select, sender_id: str) -> list[str]:
         with self.engine.connect().execution_options(**self._read_options) as connection:
-            return list(connection.execute(statement, {SENDER: sender_id}).scalars())
+            return list(connection.execute(statement, {SENDER: self.stored_key(sender_id)}).scalars())
+
+    def stored_key(self, sender_id: str) -> str:
+        """What the ``events`` table keeps instead of the platform's sender id (an openid, a phone number): its
+        salted hash, the ``sender_hash`` of the turn log. The raw id stays in memory for the turn's reply."""
+        return hash_sender(sender_id, self.salt)
 
     @staticmethod
     def _count_read_in_this_turn(tracker: DialogueStateTracker) -> int | None:
@@ -230,9 +238,26 @@ class _DeadBeforeCommit(Exception):
     """A statement of the write found its connection gone (cause attached): nothing of it was committed."""
 
 
-def _event_row(sender_id: str, event: Event) -> dict[str, Any]:
-    """The ``events`` row Rasa's ``SQLTrackerStore`` writes for ``event``."""
-    data = event.as_dict()
-    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+def _event_row(sender_key: str, event: Event) -> dict[str, Any]:
+    """The ``events`` row Rasa's ``SQLTrackerStore`` writes for ``event``, keyed by the sender's hash and with
+    personal data redacted from every text in it (the message, its parse data, slots, replies)."""
+    data = redacted(event.as_dict())
+    return {"sender_id": sender_key, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             "action_name": data.get("name"), "data": json.dumps(data)}
+
+
+# Every form redaction replaces has a digit or an @ (full-width ones included): other strings are left as they are,
+# which spares the intent and topic rankings of each message most of the work.
+_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]")
+
+
+def redacted(value: Any) -> Any:
+    """``value`` with every string in it redacted (bot.storage.redaction), dicts and lists walked."""
+    if isinstance(value, str):
+        return redact(value) if _MAY_BE_PERSONAL.search(value) else value
+    if isinstance(value, dict):
+        return {key: redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value

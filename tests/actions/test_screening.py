@@ -102,3 +102,13 @@ def test_seven_or_eight_people_settle_small_or_micro_without_asking() -> None:
     [deduction] = [item for item in screen({"employees": 60})
                    if item.rule_id == "procurement_small_micro_price_deduction"]
     assert deduction.missing == ("industry",)  # 60 people: the industry decides
+
+
+def test_a_correction_after_a_verdict_changes_only_the_number_it_corrects() -> None:
+    known = {"consortium_bid": True, "consortium_small_firm_share": 28.0}
+    state = tracker("说错了 是32% 合同上写的32%", slots={"facts": known, "topic": "government_procurement",
+                                                  "rule": "procurement_consortium_price_deduction"})
+    messages, _ = run(ActionTakeFacts(), state)
+    [message] = messages
+    assert message["custom"]["rule"] == "procurement_consortium_price_deduction"
+    assert message["custom"]["verdict"] == "eligible"

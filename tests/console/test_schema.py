@@ -1,5 +1,5 @@
-"""Migration 0002 creates exactly the console's tables as bot/console/schema.py defines them, and undoes them (0003, the
-turns' input mode, is the head)."""
+"""Migration 0002 creates exactly the console's tables as bot/console/schema.py defines them, and undoes them
+(0004, Rasa's events at rest, is the head)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ CONSOLE_TABLES = {"staff", "staff_sessions", "audit_log", "login_attempts"}
 def test_migration_matches_the_table_definitions(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     upgrade(url)
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"
     engine = sa.create_engine(url, future=True)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
@@ -37,4 +37,4 @@ def test_downgrade_removes_only_the_console_tables(tmp_path: Path) -> None:
     after = set(sa.inspect(sa.create_engine(url)).get_table_names())
     assert before - after == CONSOLE_TABLES
     upgrade(url)
-    assert current_revision(url) == "0003"
+    assert current_revision(url) == "0004"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy as copy_module
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot.storage.database import engine_for
 from bot.storage.handoffs import hash_sender
-from bot.storage.redaction import ID_TOKEN, MOBILE_TOKEN
+from bot.storage.redaction import ID_TOKEN, MOBILE_TOKEN, id_check_character
 from bot.storage.tracker_store import ReviewedSQLTrackerStore, completed_turn_events
 from bot.storage.turns import turns
 from tests.storage.events import answer_payload, session_start, turn
@@ -98,7 +99,8 @@ def test_a_turn_still_in_progress_is_logged_when_it_ends(store: ReviewedSQLTrack
 
 def stored_event_types(store: ReviewedSQLTrackerStore, sender: str = SENDER) -> list[str]:
     with store.session_scope() as session:
-        return [row.type_name for row in store._event_query(session, sender, fetch_events_from_all_sessions=True)]
+        return [row.type_name for row in store._event_query(session, store.stored_key(sender),
+                                                             fetch_events_from_all_sessions=True)]
 
 
 @contextlib.contextmanager
@@ -163,8 +165,9 @@ def test_it_reads_the_same_events_as_rasas_own_store(store: ReviewedSQLTrackerSt
     assert [event.as_dict() for event in ours_latest.events] == [event.as_dict() for event in later[1:]]
     assert [event.as_dict() for event in ours_all.events] == [event.as_dict() for event in [*earlier, *later]]
     if rasa is not None:  # Rasa's own store reads the SQLite file of the URL
-        assert list(asyncio.run(rasa.retrieve(SENDER)).events) == list(ours_latest.events)
-        assert list(asyncio.run(rasa.retrieve_full_tracker(SENDER)).events) == list(ours_all.events)
+        key = store.stored_key(SENDER)  # the rows are keyed by the sender's hash
+        assert list(asyncio.run(rasa.retrieve(key)).events) == list(ours_latest.events)
+        assert list(asyncio.run(rasa.retrieve_full_tracker(key)).events) == list(ours_all.events)
     assert asyncio.run(store.retrieve("somebody else")) is None
 
 
@@ -259,7 +262,27 @@ def test_dialogue_state_is_in_the_project_database(store: ReviewedSQLTrackerStor
         count = connection.execute(sa.select(sa.func.count()).select_from(SQLTrackerStore.SQLEvent.__table__))
         assert count.scalar() > 0
     other = SQLTrackerStore(domain=domain, host=storage_url)  # plain Rasa reads the same conversation
-    assert asyncio.run(other.retrieve(SENDER)) is not None
+    assert asyncio.run(other.retrieve(store.stored_key(SENDER))) is not None
+    assert asyncio.run(other.retrieve(SENDER)) is None  # never under the raw sender id
+
+
+def test_nothing_personal_is_stored_in_clear_in_rasas_events(store: ReviewedSQLTrackerStore, storage_url: str,
+                                                             domain: Domain) -> None:
+    phone = "13912345678"
+    id_number = "11010119900307451" + id_check_character("11010119900307451")
+    sender = f"+86{phone}"
+    text = f"我的手机{phone} 身份证{id_number} 邮箱 someone@example.com"
+    save(store, DialogueStateTracker.from_events(sender, [*session_start(), *turn(text, "inform", 0.9, ["好的"])],
+                                                 domain.slots))
+    with engine_for(storage_url).connect() as connection:
+        rows = connection.execute(sa.select(SQLTrackerStore.SQLEvent.__table__)).fetchall()
+    stored = " ".join(str(value) for row in rows for value in row)
+    for secret in (phone, id_number, "someone@example.com", sender):
+        assert secret not in stored
+    [said] = [json.loads(row.data)["text"] for row in rows if row.type_name == "user"]
+    assert "[手机号]" in said and "[身份证号]" in said and "[邮箱]" in said
+    back = retrieve(store, sender)
+    assert back is not None and back.sender_id == sender  # read back under the raw id, in memory only
 
 
 def test_endpoints_yml_configures_it_with_database_url_from_the_environment(
@@ -282,3 +305,24 @@ def test_a_value_error_inside_the_store_fails_the_call_without_stopping_the_serv
 
 def retrieve_or_none(store: TrackerStore, sender: str) -> DialogueStateTracker | None:
     return asyncio.run(store.retrieve(sender))
+
+
+def test_the_migration_hashes_and_redacts_events_stored_before(storage_url: str, domain: Domain) -> None:
+    """Rows written by a version that kept raw ids and text are converted in place by migration 0004."""
+    from alembic import command
+
+    from bot.storage.migrate import alembic_config, upgrade
+
+    upgrade(storage_url)
+    command.downgrade(alembic_config(storage_url), "0003")  # as before this version
+    old = SQLTrackerStore(domain=domain, host=storage_url)  # plain Rasa: raw sender id, raw text
+    sender, phone = "+8613800001111", "13800001111"
+    asyncio.run(old.save(DialogueStateTracker.from_events(
+        sender, [*session_start(), *turn(f"电话{phone}", "inform", 0.9, ["好的"])], domain.slots)))
+    upgrade(storage_url)
+    with engine_for(storage_url).connect() as connection:
+        rows = connection.execute(sa.select(SQLTrackerStore.SQLEvent.__table__)).fetchall()
+    stored = " ".join(str(value) for row in rows for value in row)
+    assert phone not in stored and sender not in stored
+    store = ReviewedSQLTrackerStore(domain=domain, database_url=storage_url)
+    assert retrieve(store, sender).sender_id == sender  # the converted rows are found under the hash
