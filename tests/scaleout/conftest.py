@@ -52,10 +52,11 @@ class Cluster:
             return list(connection.execute(query).scalars())
 
     def rasa_user_texts(self, sender: str) -> list[str]:
-        """The user messages in Rasa's ``events`` table for ``sender``, in order."""
+        """The user messages in Rasa's ``events`` table for ``sender`` (kept under its salted hash), in order."""
         query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id")
         with _engine(self.backends.database_url) as engine, engine.connect() as connection:
-            return [json.loads(data)["text"] for data in connection.execute(query, {"sender": sender}).scalars()]
+            rows = connection.execute(query, {"sender": hash_sender(sender, SALT)}).scalars()
+            return [json.loads(data)["text"] for data in rows]
 
 
 @contextmanager
