@@ -27,7 +27,7 @@ from actions.common import (
     topic_in_message,
 )
 from actions.feedback import feedback_buttons
-from nlu.fact_extraction import interpret_answer
+from nlu.facts import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.models import Topic

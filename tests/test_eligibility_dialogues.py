@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nlu.fact_extraction import extract_facts
+from nlu.facts import extract_facts
 from tests.conftest import Conversation
 
 HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",

@@ -11,14 +11,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.fact_extraction import extract_facts
+from nlu.facts import extract_facts
 
 EXTRACTOR_NAME = "FactExtractor"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class FactExtractor(GraphComponent):
-    """Adds one entity per eligibility fact found by the rule-based extractor in ``nlu/fact_extraction.py``.
+    """Adds one entity per eligibility fact found by the rule-based extractor in ``nlu/facts/``.
 
     The entity name is the fact's name from ``policy_kb/data/facts.yml`` and the value its typed value, so the
     actions and the review console see the same facts. Positions span the whole message: the extractor

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.eligibility import ActionStartCheck, ActionTakeFacts, answer_from_message, size_note
 from actions.screening import settling_question
 from nlu.aspects import read_aspect
-from nlu.fact_extraction import extract_facts
+from nlu.facts import extract_facts
 from policy_kb.engine import screen
 
 TODAY = datetime.date(2026, 12, 5)

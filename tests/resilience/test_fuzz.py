@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.storage.redaction import CARD_TOKEN, EMAIL_TOKEN, ID_TOKEN, MOBILE_TOKEN, redact
-from nlu.fact_extraction import extract_facts, interpret_answer
+from nlu.facts import extract_facts, interpret_answer
 from nlu.normalize import normalize_text
 from policy_kb.facts import validate_fact
 from policy_kb.loader import DATA_DIR, load_facts

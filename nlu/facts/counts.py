@@ -1,0 +1,88 @@
+"""Head counts (十来个人, 二十多个员工, a 5-person team), the small firms' share of a consortium (35%, 三成, 占股35)
+and the English forms of graduation times and head counts."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+
+from nlu.facts.lexicon import Lexicon, PhraseMatch
+from nlu.facts.numbers import NUMBER, approximate_extra, parse_number
+
+# ---- shares -------------------------------------------------------------------------------------
+_PERCENT = re.compile(r"(?P<num>(?<![0-9])[0-9]{1,12}(?:\.[0-9]{1,6})?) ?(?:%|个百分点|个点|percent)")
+_PER_HUNDRED = re.compile(rf"百分之 ?(?P<num>{NUMBER})")
+_TENTHS = re.compile(  # 三成 → 30, 三成五 → 35; not 三成立
+    r"(?P<tens>[一二两三四五六七八九十]|[1-9]) ?成(?P<units>[一二三四五六七八九]|[1-9])?(?![立功本员长都为绩熟交年人])"
+)
+
+
+
+def _english_number(token: str, lexicon: Lexicon) -> float | None:
+    return float(token) if token[0].isdigit() else lexicon.english_numbers.get(token)
+
+
+def english_mentions(text: str, lexicon: Lexicon, today: datetime.date) -> Iterator[tuple[int, dict[str, object]]]:
+    """ "graduated two years ago", "finished my master's in 2019", "a 5-person software firm", "team of twelve"."""
+    for match in lexicon.english_graduated_in.finditer(text):
+        year = int(match.group("year"))
+        if year <= today.year:
+            yield match.start(), {"student_status": "graduated", "years_since_graduation": float(today.year - year),
+                                  **({"fresh_graduate": True} if year == today.year else {})}
+    for match in lexicon.english_graduated_ago.finditer(text):
+        years = _english_number(match.group("num"), lexicon)
+        if years is not None:
+            years += 0.5 if match.group("half") else 0
+            yield match.start(), {"student_status": "graduated", "years_since_graduation": years}
+    for match in lexicon.english_head_count.finditer(text):
+        count = _english_number(match.group("num") or match.group("team"), lexicon)
+        if count is not None and count.is_integer():
+            yield match.start(), {"employees": int(count)}
+
+
+def _overlaps(start: int, end: int, matches: list[PhraseMatch]) -> bool:
+    return any(match.start < end and start < match.end for match in matches)
+
+
+def head_count_mentions(text: str, matches: list[PhraseMatch],
+                        lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
+    for pattern in (lexicon.head_count, lexicon.head_count_after_noun):
+        for match in pattern.finditer(text):
+            start = match.start("num")
+            before = text[max(0, start - 3) : start]
+            if _overlaps(start, match.end(), matches) or any(word in before for word in lexicon.head_count_not_after):
+                continue
+            value = parse_number(match.group("num"), upper=True)
+            if value is not None and value.is_integer():
+                yield start, {"employees": int(value) + approximate_extra(match.group("num"), text[match.end("num"):])}
+
+
+def find_share(text: str, lexicon: Lexicon) -> tuple[int, float] | None:
+    """The first percentage-like share in ``text`` (position, value): 35%, 百分之三十五, 三成, 占股35, 一半."""
+    found: list[tuple[int, float]] = []
+    for pattern in (_PERCENT, _PER_HUNDRED, lexicon.share_after_head):
+        for match in pattern.finditer(text):
+            value = parse_number(match.group("num"))
+            if value is not None:
+                found.append((match.start(), value))
+    for match in _TENTHS.finditer(text):
+        tens, units = parse_number(match.group("tens")), parse_number(match.group("units") or "0")
+        if tens is not None and units is not None:
+            found.append((match.start(), tens * 10 + units))
+    for word, value in lexicon.share_words.items():
+        position = text.find(word)
+        if position >= 0:
+            found.append((position, value))
+    return min(found, default=None, key=lambda item: item[0])
+
+
+def share_mentions(text: str, lexicon: Lexicon, asked: str | None) -> Iterator[tuple[int, dict[str, object]]]:
+    if asked != "consortium_small_firm_share" and not any(word in text for word in lexicon.share_context):
+        return
+    share = find_share(text, lexicon)
+    if share is not None:
+        yield share[0], {"consortium_small_firm_share": share[1]}
+
+
+

@@ -1,0 +1,247 @@
+"""The fact reader's vocabulary, ``nlu/lexicons/facts.yml``, compiled once, and the fact schema it is checked
+against (``policy_kb/data/facts.yml``). Importing this module reads no file."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from nlu.facts.numbers import NUMBER, NUMBER_CHARS
+from nlu.normalize import normalize_text
+from policy_kb.facts import FactError, validate_fact
+from policy_kb.loader import DATA_DIR, load_facts
+from policy_kb.models import FactSpec
+
+PARENTHESISED = re.compile(r"\(.*?\)")  # "在校大学生（含研究生）": a label's note in brackets
+_LEXICON_PATH = Path(__file__).resolve().parent.parent / "lexicons" / "facts.yml"
+_SCHEMA_PATH = DATA_DIR / "facts.yml"
+
+
+
+
+@dataclass(frozen=True)
+class PhraseRule:
+    """What one lexicon phrase states; see the header of nlu/lexicons/facts.yml."""
+
+    sets: dict[str, object]
+    if_negated: dict[str, object] | None = None
+    context: tuple[str, ...] = ()
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """nlu/lexicons/facts.yml, compiled."""
+
+    typos: dict[str, str]
+    typo_pattern: re.Pattern[str] | None
+    rules: dict[str, PhraseRule]
+    phrase_pattern: re.Pattern[str]
+    negation: re.Pattern[str]
+    not_negation: re.Pattern[str]
+    barrier: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    postfix_fillers: str
+    window: int
+    staff_words: tuple[str, ...]
+    park_words: tuple[str, ...]
+    location_markers: tuple[str, ...]
+    commercialization_markers: re.Pattern[str]
+    origin_before: tuple[str, ...]
+    origin_after: tuple[str, ...]
+    head_count: re.Pattern[str]
+    english_numbers: dict[str, float]
+    english_graduated_ago: re.Pattern[str]
+    english_graduated_in: re.Pattern[str]
+    english_head_count: re.Pattern[str]
+    head_count_after_noun: re.Pattern[str]
+    head_count_not_after: tuple[str, ...]
+    share_context: tuple[str, ...]
+    share_after_head: re.Pattern[str]
+    share_words: dict[str, float]
+    yes: frozenset[str]
+    no: frozenset[str]
+    yes_no_prefix: re.Pattern[str]
+    unknown: tuple[str, ...]
+    particles: str
+    enum_words: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    start: int
+    end: int
+    phrase: str
+
+
+# ==== loading ======================================================================================
+
+
+def _read_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as stream:
+        return yaml.safe_load(stream)
+
+
+@functools.lru_cache(maxsize=1)
+def fact_schema() -> dict[str, FactSpec]:
+    return load_facts(_SCHEMA_PATH)
+
+
+def valid_value(spec: FactSpec, value: object) -> object | None:
+    """``value`` in the form the schema wants, or None when it is not valid (see policy_kb.facts)."""
+    if spec.type == "int" and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    try:
+        return validate_fact(spec, value)
+    except FactError:
+        return None
+
+
+def _check_facts(values: dict[str, object], where: str) -> None:
+    schema = fact_schema()
+    for name, value in values.items():
+        if name not in schema or valid_value(schema[name], value) is None:
+            raise ValueError(f"{_LEXICON_PATH}: {where}: {name}={value!r} is not valid for {_SCHEMA_PATH.name}")
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Regex alternation, longest word first so that at any position the longest word wins.
+
+    Words starting or ending with ASCII letters or digits only match as whole ASCII words ("ai" is not
+    found in "email").
+    """
+    parts = []
+    for word in sorted(set(words), key=lambda item: (-len(item), item)):
+        part = re.escape(word)
+        if word[0].isascii() and word[0].isalnum():
+            part = "(?<![a-z0-9])" + part
+        if word[-1].isascii() and word[-1].isalnum():
+            part += "(?![a-z0-9])"
+        parts.append(part)
+    return "|".join(parts) if parts else "(?!)"
+
+
+def _compile(words: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(_alternation(words))
+
+
+def _phrase_rules(raw: dict) -> dict[str, PhraseRule]:
+    contexts = {name: tuple(words) for name, words in (raw.get("contexts") or {}).items()}
+    groups: list[tuple[list[str], PhraseRule]] = []
+    for group in raw["phrases"]:
+        context = group.get("context") or ()
+        rule = PhraseRule(
+            sets=dict(group.get("set") or {}),
+            if_negated=group.get("if_negated"),
+            context=contexts[context] if isinstance(context, str) else tuple(context),
+            kind=group.get("kind"),
+        )
+        groups.append((group["words"], rule))
+    for category, canon_map in raw["industries"].items():
+        tech = {"tech": {"is_tech_company": True}, "non_tech": {"is_tech_company": False}}.get(category, {})
+        for canonical, synonyms in canon_map.items():
+            rule = PhraseRule(sets={"industry": canonical, **tech}, if_negated={})
+            groups.append(([canonical, *(synonyms or [])], rule))
+
+    rules: dict[str, PhraseRule] = {}
+    for words, rule in groups:
+        _check_facts(rule.sets, f"phrases {words[:3]}")
+        _check_facts(rule.if_negated or {}, f"if_negated of {words[:3]}")
+        for word in words:
+            word = str(word)
+            if word != normalize_text(word):
+                raise ValueError(f"{_LEXICON_PATH}: {word!r} is not written in normalised form")
+            if word in rules:
+                raise ValueError(f"{_LEXICON_PATH}: phrase {word!r} is listed twice")
+            rules[word] = rule
+    return rules
+
+
+def _enum_words(raw: dict) -> dict[str, dict[str, str]]:
+    """For each enum fact: normalised label, value name or synonym → value."""
+    words: dict[str, dict[str, str]] = {}
+    for spec in fact_schema().values():
+        if spec.type != "enum":
+            continue
+        table: dict[str, str] = {}
+        synonyms = (raw.get("enum_synonyms") or {}).get(spec.name) or {}
+        for value, label in spec.values.items():
+            label = normalize_text(label)
+            table[normalize_text(value)] = value
+            table[label] = value
+            table[PARENTHESISED.sub("", label).strip()] = value
+            for synonym in synonyms.get(value) or []:
+                table[normalize_text(str(synonym))] = value
+        words[spec.name] = table
+    return words
+
+
+@functools.lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    raw = _read_yaml(_LEXICON_PATH)
+    english = "|".join(sorted(map(str, raw["english_numbers"]), key=len, reverse=True))
+    negation, answers = raw["negation"], raw["answers"]
+    employees, share = raw["employees"], raw["consortium_share"]
+    typos = {str(wrong): str(right) for wrong, right in (raw.get("typos") or {}).items()}
+    rules = _phrase_rules(raw)
+    yes = frozenset(str(word) for word in answers["yes"])
+    no = frozenset(str(word) for word in answers["no"])
+    nouns, heads = _alternation(employees["nouns"]), _alternation(employees["heads"])
+    # A number followed by one of these is a date, an amount or a percentage, not a count or a share.
+    stop_after_count = f"[{NUMBER_CHARS}年月日%万元块届级岁成点]|个月"
+    stop_after_share = f"[{NUMBER_CHARS}年月日号%万元块届级岁成个点]"
+    return Lexicon(
+        typos=typos,
+        typo_pattern=_compile(typos) if typos else None,
+        rules=rules,
+        phrase_pattern=_compile(rules),
+        negation=_compile(negation["words"]),
+        not_negation=_compile(negation["ignore"]),
+        barrier=_compile(negation["barriers"]),
+        hypothetical=_compile(negation["hypothetical"]),
+        postfix_fillers=str(negation["postfix_fillers"]),
+        window=int(negation["window"]),
+        staff_words=tuple(raw["university_staff_words"]),
+        park_words=tuple(raw["university_park_words"]),
+        location_markers=tuple(raw["location_markers"]),
+        commercialization_markers=re.compile(
+            "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),
+        origin_before=tuple(raw["origin_markers_before"]),
+        origin_after=tuple(raw["origin_markers_after"]),
+        head_count=re.compile(rf"(?P<num>{NUMBER}) ?(?:来|多|余|几)? ?(?:个|名|号|位)? ?(?:{nouns})"),
+        english_numbers={str(word): float(value) for word, value in raw["english_numbers"].items()},
+        english_graduated_ago=re.compile(
+            rf"graduated (?:about |around |nearly |almost |over |some )?(?P<num>[0-9]+(?:\.[0-9]+)?|{english})"
+            r"(?P<half> and a half)? years? ago"),
+        english_graduated_in=re.compile(
+            r"(?:graduated|finished (?:my )?(?:studies|degree|master'?s|bachelor'?s|phd|university|college)|got my "
+            r"(?:degree|diploma))[^.;!?]{0,60}? in (?P<year>(?:19|20)[0-9]{2})"),
+        english_head_count=re.compile(
+            rf"(?:(?P<num>[0-9]+|{english})[- ](?:person|people|employees?|staff|workers|members?)\b"
+            rf"|team of (?P<team>[0-9]+|{english}))"),
+        head_count_after_noun=re.compile(
+            rf"(?:{heads})(?:数|有|共|一共|总共|大概|大约|差不多|约|是|为|加起来| )*(?P<num>{NUMBER})"
+            rf"(?!{stop_after_count})"
+        ),
+        head_count_not_after=tuple(employees["not_after"]),
+        share_context=tuple(share["context"]),
+        share_after_head=re.compile(
+            rf"(?:{_alternation(share['heads'])})(?:是|为|有|大概|大约|约|了|能|可以| )*(?P<num>{NUMBER})"
+            rf"(?!{stop_after_share})"
+        ),
+        share_words={str(word): float(value) for word, value in (share.get("words") or {}).items()},
+        yes=yes,
+        no=no,
+        yes_no_prefix=_compile(yes | no),
+        unknown=tuple(str(word) for word in answers["unknown"]),
+        particles=str(answers["particles"]),
+        enum_words=_enum_words(raw),
+    )
+
+
+

@@ -1,0 +1,132 @@
+"""Lexicon phrases in a message: longest match first, negation (不是低保户, 残疾证没有), questions and hypotheses
+that state nothing, and the words around a place or a university that change what it says (天水人, 在西安开公司,
+兰大的老师, 转让给成都的一家企业)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from nlu.facts.lexicon import Lexicon, PhraseMatch, PhraseRule
+
+# ---- sentence structure -------------------------------------------------------------------------
+# A space between two Chinese characters separates clauses too: SMS users write "还没 单位还没批".
+_CLAUSE_BREAK = re.compile(
+    r"[,。!?;:~…]|(?<![0-9])\.|\.(?![0-9])|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+QUESTION = re.compile(r"(.)[不没]\1|是否")  # 是不是 / 有没有 / 是否: the user is asking, not telling
+REPEATED_CHAR = re.compile(r"(.)\1+")
+
+
+# ==== extraction ==================================================================================
+
+
+def fix_typos(text: str, lexicon: Lexicon) -> str:
+    if lexicon.typo_pattern is None:
+        return text
+    return lexicon.typo_pattern.sub(lambda match: lexicon.typos[match.group(0)], text)
+
+
+class _Clauses:
+    """Clause boundaries (punctuation) of one message."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [match.start() for match in _CLAUSE_BREAK.finditer(text)]
+        self._length = len(text)
+
+    def start(self, position: int) -> int:
+        index = bisect.bisect_right(self._breaks, position - 1)
+        return self._breaks[index - 1] + 1 if index else 0
+
+    def end(self, position: int) -> int:
+        index = bisect.bisect_left(self._breaks, position)
+        return self._breaks[index] if index < len(self._breaks) else self._length
+
+
+def _negation(text: str, matches: list[PhraseMatch], index: int, clauses: _Clauses, lexicon: Lexicon) -> bool | None:
+    """Whether phrase ``matches[index]`` is negated; None when it states nothing (question, hypothesis)."""
+    match = matches[index]
+    clause_start = clauses.start(match.start)
+    if lexicon.hypothetical.search(lexicon.not_negation.sub(" ", text[clause_start : match.start])):
+        return None
+    previous_end = matches[index - 1].end if index else 0
+    window = text[max(clause_start, previous_end, match.start - lexicon.window) : match.start]
+    barriers = list(lexicon.barrier.finditer(window))
+    if barriers:
+        window = window[barriers[-1].end() :]
+    window = lexicon.not_negation.sub(" ", window)
+    if QUESTION.search(window):
+        return None
+    negations = len(lexicon.negation.findall(window))
+    if negations:
+        return negations % 2 == 1
+    # A trailing negation that ends the clause: "残疾证没有", "助学贷款没贷过".
+    clause_end = clauses.end(match.end)
+    if index + 1 < len(matches) and matches[index + 1].start < clause_end:
+        return False
+    tail = text[match.end : clause_end].strip()
+    if tail.lstrip("了过").startswith(("吗", "么")):  # "单位同意了吗"
+        return None
+    trailing = lexicon.negation.match(tail)
+    return bool(trailing) and all(char in lexicon.postfix_fillers for char in tail[trailing.end() :])
+
+
+def _is_origin(text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon) -> bool:
+    """Whether a place name says where the user comes from ("户籍在四川", "天水人"), not where they are."""
+    if text[: match.start].endswith(lexicon.origin_before):
+        return True
+    return next_start != match.end and text.startswith(lexicon.origin_after, match.end)
+
+
+def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon) -> PhraseRule:
+    """Apply the place and university rules that depend on the words around a phrase."""
+    if rule.kind in ("gansu_place", "outside_place") and lexicon.commercialization_markers.search(text[: match.start]):
+        # "专利转让给成都的一家企业", "授权给庆阳一家公司": where the results are commercialised
+        return PhraseRule(sets={"commercialized_in_gansu": rule.kind == "gansu_place"}, if_negated={})
+    if rule.kind in ("gansu_place", "outside_place") and _is_origin(text, match, next_start, lexicon):
+        return PhraseRule(sets={"from_outside_gansu": rule.kind == "outside_place"}, if_negated={})
+    if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):
+        return PhraseRule(sets={"in_gansu": False}, if_negated={})
+    if rule.kind in ("gansu_university", "outside_university"):
+        in_gansu = rule.kind == "gansu_university"
+        if _followed_by(text, match.end, lexicon.park_words):
+            return PhraseRule(sets={"in_gansu": True} if in_gansu else {}, if_negated={})
+        if _followed_by(text, match.end, lexicon.staff_words):
+            return PhraseRule(sets={"employer_type": "university", "employer_in_gansu": in_gansu}, if_negated={})
+    return rule
+
+
+def _followed_by(text: str, position: int, words: tuple[str, ...]) -> bool:
+    """Whether one of ``words`` starts within two characters after ``position`` ("兰大的老师")."""
+    following = text[position : position + 12]
+    return any(0 <= following.find(word) <= 2 for word in words)
+
+
+def _stated_values(rule: PhraseRule, negated: bool) -> dict[str, object]:
+    if not negated:
+        return rule.sets
+    if rule.if_negated is not None:
+        return rule.if_negated
+    return {name: not value for name, value in rule.sets.items() if isinstance(value, bool)}
+
+
+def phrase_mentions(
+    text: str, matches: list[PhraseMatch], lexicon: Lexicon, asked: str | None
+) -> Iterator[tuple[int, dict[str, object]]]:
+    clauses = _Clauses(text)
+    for index, match in enumerate(matches):
+        rule = lexicon.rules[match.phrase]
+        if not rule.sets:
+            continue
+        if rule.context and asked not in rule.sets and not any(word in text for word in rule.context):
+            continue
+        negated = _negation(text, matches, index, clauses, lexicon)
+        if negated is None:
+            continue
+        next_start = matches[index + 1].start if index + 1 < len(matches) else len(text)
+        values = _stated_values(_effective_rule(rule, text, match, next_start, lexicon), negated)
+        if values:
+            yield match.start, dict(values)
+
+
+
