@@ -240,6 +240,9 @@ async def _serve(replicas: list[Replica], port: int, workers: int) -> bool:
 def serve_prod(replica_count: int, port: int | None = None, workers: int = 1) -> int:
     """Check the backends, start the replicas, serve until Ctrl-C (or SIGTERM), stop everything."""
     settings = load_settings()
+    if not os.environ.get("SENDER_HASH_SALT"):
+        raise ProdProfileError("the production profile needs SENDER_HASH_SALT (a long random value kept outside the "
+                               "repository): every stored sender id is its salted hash")
     if not settings.model_path.exists():
         raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
     if replica_count < 1:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'chuangye.db'}"
-# Only for a developer's machine: deployments set SENDER_HASH_SALT (see .env.example).
-DEVELOPMENT_SALT = "chuangye-development-salt"
+# Without SENDER_HASH_SALT (a developer's machine), a salt made once per installation and kept outside the
+# repository; the production profile refuses to start without SENDER_HASH_SALT (bot/prod.py).
+SALT_FILE_NAME = "sender_hash_salt"
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,39 @@ def _sms() -> SmsSettings | None:
                        int(_env("SMS_MAX_SEGMENTS") or 3), _env("TWILIO_AUTH_TOKEN"))
 
 
+def state_dir() -> Path:
+    """Where this installation keeps what must not be in the repository: $CHUANGYE_STATE_DIR, else
+    $XDG_CONFIG_HOME/chuangye or ~/.config/chuangye."""
+    configured = os.environ.get("CHUANGYE_STATE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "chuangye"
+
+
+def installation_salt() -> str:
+    """The development salt: random, made on first use, then read back (a public constant would let anyone
+    recompute the hash of a phone number). Created atomically, so processes starting together agree on it."""
+    path = state_dir() / SALT_FILE_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{SALT_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32), encoding="ascii")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # fails if another process made it first: then theirs is the salt
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
 def load_settings() -> Settings:
     """Read the settings; defaults run everything locally with SQLite and nothing to install."""
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        sender_hash_salt=os.environ.get("SENDER_HASH_SALT") or DEVELOPMENT_SALT,
+        sender_hash_salt=os.environ.get("SENDER_HASH_SALT") or installation_salt(),
         model_path=Path(os.environ.get("CHUANGYE_MODEL") or PROJECT_DIR / "models" / "chuangye.tar.gz"),
         action_server_url=os.environ.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
         rasa_port=int(os.environ.get("RASA_PORT") or 5005),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.settings import load_settings
 from bot.storage.handoffs import hash_sender, open_handoffs
 
 STUDENT_SUBSIDY = "student_startup_social_insurance"
@@ -169,7 +170,8 @@ def test_asking_for_a_person_records_a_handoff(conversation, database_url) -> No
     reply = conversation.say("转人工")
     assert reply.kind == "handoff"
     rows = open_handoffs(database_url)
-    mine = [row for row in rows if row["sender_hash"] == hash_sender(conversation.sender, "chuangye-development-salt")]
+    salt = load_settings().sender_hash_salt
+    mine = [row for row in rows if row["sender_hash"] == hash_sender(conversation.sender, salt)]
     assert len(mine) == 1
     assert str(mine[0]["id"]) in reply.text
     assert all(conversation.sender not in str(value) for value in mine[0].values())

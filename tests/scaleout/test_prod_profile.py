@@ -70,8 +70,15 @@ def test_an_unreachable_database_is_refused_before_anything_starts() -> None:
             check_backends(f"postgresql://postgres@127.0.0.1:{port}/x", redis_environment({}))
 
 
+def test_serve_prod_refuses_to_start_without_the_salt(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.delenv("SENDER_HASH_SALT", raising=False)
+    assert main(["serve-prod", "--replicas", "1"]) == 2
+    assert "needs SENDER_HASH_SALT" in capsys.readouterr().err
+
+
 def test_serve_prod_says_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("SENDER_HASH_SALT", "a-test-salt-of-this-deployment")
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
