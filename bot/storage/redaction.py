@@ -23,9 +23,13 @@ _ID_CHECK_CHARACTERS = "10X98765432"
 
 # The lookbehinds keep each match from starting inside a longer run, so every candidate is scanned once.
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
-# Optionally +86 / 86 in front; in one run or written 3-4-4 (138 1234 5678, 138-1234-5678).
-_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[0-9]{8}|[ -][0-9]{4}[ -][0-9]{4})(?![0-9])")
+# 18 characters in one run or in the groups people type (620102 19900101 1233, 620102-19900101-123X).
+_ID = re.compile(r"(?<![0-9])[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9Xx](?![0-9])")
+# The 15-digit numbers issued before 1999: area, YYMMDD, sequence.
+_OLD_ID = re.compile(r"(?<![0-9])[1-8][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}(?![0-9])")
+# Optionally +86 / 86 / 0086 in front; in one run or written 3-4-4 with spaces, dashes or dots.
+_MOBILE = re.compile(
+    r"(?<![0-9])(?:(?:\+|00)?86[ .-]?)?1[3-9][0-9](?:[0-9]{8}|[ .-][0-9]{4}[ .-][0-9]{4})(?![0-9])")
 # 13–19 digits, either in one run or in groups of four separated by single spaces or dashes.
 _CARD = re.compile(r"(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,4})?)(?![0-9])")
 
@@ -63,7 +67,7 @@ def _card_digits(candidate: str) -> str:
 
 def _is_personal(kind: re.Pattern[str], candidate: str) -> bool:
     if kind is _ID:
-        return is_valid_id_number(candidate)
+        return is_valid_id_number(candidate.replace(" ", "").replace("-", ""))
     if kind is _CARD:
         digits = _card_digits(candidate)
         return 13 <= len(digits) <= 19 and passes_luhn(digits)
@@ -71,7 +75,11 @@ def _is_personal(kind: re.Pattern[str], candidate: str) -> bool:
 
 
 # E-mail first: a QQ address (12345678@qq.com) would otherwise lose its digits and keep the rest.
-_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_CARD, CARD_TOKEN))
+_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD_ID, ID_TOKEN), (_CARD, CARD_TOKEN))
+# Read as what they stand for while looking for numbers and addresses: Chinese numerals ("一三九…" is a mobile
+# number) and the ideographic full stop in an e-mail address ("name@example。com").
+_SCANNED_AS = {**{character: str(value) for value, character in enumerate("零一二三四五六七八九")},
+               "〇": "0", "幺": "1", "两": "2", "。": "."}
 
 
 def _normalized(text: str) -> tuple[str, list[int]]:
@@ -83,7 +91,8 @@ def _normalized(text: str) -> tuple[str, list[int]]:
     parts: list[str] = []
     origins: list[int] = []
     for index, character in enumerate(text):
-        part = "" if unicodedata.category(character) == "Cf" else unicodedata.normalize("NFKC", character)
+        part = "" if unicodedata.category(character) == "Cf" else _SCANNED_AS.get(
+            character, unicodedata.normalize("NFKC", character))
         parts.append(part)
         origins.extend([index] * len(part))
     return "".join(parts), origins

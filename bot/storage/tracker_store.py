@@ -247,9 +247,9 @@ def _event_row(sender_key: str, event: Event) -> dict[str, Any]:
             "action_name": data.get("name"), "data": json.dumps(data)}
 
 
-# Every form redaction replaces has a digit or an @ (full-width ones included): other strings are left as they are,
+# Every form redaction replaces has a digit, an @ or a run of Chinese numerals: other strings are left as they are,
 # which spares the intent and topic rankings of each message most of the work.
-_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]")
+_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}")
 
 
 def redacted(value: Any) -> Any:

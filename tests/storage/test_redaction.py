@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable
@@ -198,3 +199,58 @@ def test_redaction_never_raises_is_idempotent_and_leaves_nothing(text: str) -> N
     once = redact(text)
     assert redact(once) == once
     assert personal_data_left(once) == []
+
+
+# --- the forms people also type (privacy issue, point 6), generated ---------------------------------------------
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+_MOBILE_DIGITS = st.tuples(st.sampled_from("3456789"), st.text(alphabet="0123456789", min_size=9, max_size=9))
+
+
+def chinese_numerals(digits: str) -> str:
+    return "".join(CHINESE_DIGITS[int(digit)] for digit in digits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MOBILE_DIGITS, st.sampled_from(["", "+86", "0086", "86 ", "+86-"]), st.sampled_from(["", " ", "-", "."]),
+       st.booleans())
+def test_mobile_numbers_in_every_written_form_are_replaced(parts, prefix: str, separator: str,
+                                                            in_chinese: bool) -> None:
+    second, rest = parts
+    number = f"1{second}{rest}"
+    written = number[:3] + separator + number[3:7] + separator + number[7:]
+    if in_chinese:
+        written = chinese_numerals(number)
+        prefix = ""
+    text = f"我的手机是{prefix}{written}，有事打我"
+    redacted = redact(text)
+    assert number not in redacted.replace(" ", "").replace("-", "").replace(".", "")
+    assert MOBILE_TOKEN in redacted, (text, redacted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17), st.sampled_from([" ", "-", ""]))
+def test_id_numbers_in_groups_are_replaced(first_17: str, separator: str) -> None:
+    number = valid_id(first_17)
+    text = f"身份证{number[:6]}{separator}{number[6:14]}{separator}{number[14:]}"
+    assert redact(text) == f"身份证{ID_TOKEN}"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["110101", "620102", "320106"]),
+       st.dates(min_value=datetime.date(1930, 1, 1), max_value=datetime.date(1999, 12, 31)),
+       st.text(alphabet="0123456789", min_size=3, max_size=3))
+def test_old_fifteen_digit_id_numbers_are_replaced(area: str, born: datetime.date, sequence: str) -> None:
+    number = f"{area}{born:%y%m%d}{sequence}"
+    assert redact(f"老身份证号{number}") == f"老身份证号{ID_TOKEN}"
+
+
+@pytest.mark.parametrize("address", ["someone@example。com", "zhang.san@mail。example。cn"])
+def test_email_addresses_with_an_ideographic_full_stop_are_replaced(address: str) -> None:
+    assert redact(f"邮箱 {address} 谢谢") == f"邮箱 {EMAIL_TOKEN} 谢谢"
+
+
+@pytest.mark.parametrize("text", ["补贴3年，每月500元", "毕业五年半", "一二三四五", "十五六个人", "2015年12月12日",
+                                  "两年半", "第一二三条"])
+def test_ordinary_words_and_numbers_stay(text: str) -> None:
+    assert redact(text) == text
