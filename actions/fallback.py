@@ -10,7 +10,16 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import answer_topic
-from actions.common import CLARIFY, OUT_OF_SCOPE, likely_topics, messages, payload, reply_language, topic_buttons
+from actions.common import (
+    CHITCHAT,
+    CLARIFY,
+    OUT_OF_SCOPE,
+    likely_topics,
+    messages,
+    payload,
+    reply_language,
+    topic_buttons,
+)
 from actions.context import followup_topic
 from actions.eligibility import ActionTakeFacts, situation_in_message
 
@@ -79,5 +88,6 @@ class ActionChitchat(Action):
         topic = followup_topic(tracker)
         if topic is not None:
             return answer_topic(dispatcher, tracker, topic)
-        dispatcher.utter_message(response="utter_chitchat")
+        dispatcher.utter_message(text=messages(reply_language(tracker))["chitchat"],
+                                 json_message=payload(CHITCHAT, tracker=tracker))
         return []

@@ -9,6 +9,7 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic.request import Request
 
+from bot.channels.payloads import as_user_text
 from bot.channels.render import ChannelReply, channel_messages
 from bot.errors import BadRequest
 from bot.settings import load_settings
@@ -77,7 +78,7 @@ async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, t
         return refused
     database_url = load_settings().database_url
     hashed = sender_hash(sender_id)
-    text = menu_choice(database_url, channel, hashed, text) or text
+    text = menu_choice(database_url, channel, hashed, text) or as_user_text(text)
     collector = CollectingOutputChannel()
     with watch_storage() as storage:
         await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))

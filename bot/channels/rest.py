@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS
+from bot.channels.payloads import as_user_text
 from bot.http_framing import install_framing_guard
 from bot.storage.availability import begin_watch
 
@@ -135,6 +136,8 @@ class RestInput(RasaRestInput):
                 payload = parse_rest_request(request.body or b"")
             except RestRequestError as refused:
                 return refused.response()
+            payload["message"] = as_user_text(payload["message"])  # only the assistant's own button payloads
+            payload["input_channel"] = self.name()  # set by the server, never by the caller
             request.parsed_json = payload  # what Rasa's handler reads as request.json
             request.ctx.storage_watch = begin_watch()  # the handler runs in this task: it sees the watch
             return None
