@@ -46,6 +46,7 @@ import aiohttp
 import sqlalchemy as sa
 from loadtest_wechat import APP_ID, APP_SECRET, TOKEN, FakeWeChatAPI, signed_query, text_message_xml
 
+from bot.channels.base import conversation_id
 from bot.server import HOST, free_port
 from bot.settings import PROJECT_DIR, load_settings
 from bot.storage.handoffs import hash_sender
@@ -278,20 +279,25 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield items[start:start + size]
 
 
-def stored_user_texts(database_url: str, senders: Sequence[str], salt: str) -> tuple[dict[str, list[str]],
-                                                                                       dict[str, list[str]]]:
-    """Per sender, the user texts in Rasa's ``events`` and in ``turns``, each in the order stored."""
+def stored_user_texts(database_url: str, conversations: dict[str, str], salt: str) -> tuple[dict[str, list[str]],
+                                                                                              dict[str, list[str]]]:
+    """Per sender, the user texts in Rasa's ``events`` and in ``turns``, each in the order stored.
+
+    ``conversations``: sender → its conversation id (a channel's ids carry the channel: "wechat:o-…"); both tables
+    keep the conversation id's salted hash only.
+    """
+    senders = list(conversations)
     events: dict[str, list[str]] = {sender: [] for sender in senders}
     logged: dict[str, list[str]] = {sender: [] for sender in senders}
-    by_hash = {hash_sender(sender, salt): sender for sender in senders}
+    by_hash = {hash_sender(conversation, salt): sender for sender, conversation in conversations.items()}
     events_query = sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id IN :ids "
                            "ORDER BY id").bindparams(sa.bindparam("ids", expanding=True))
     engine = sa.create_engine(database_url, future=True, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            for chunk in _chunks(list(senders)):
-                for sender_id, data in connection.execute(events_query, {"ids": list(chunk)}):
-                    events[sender_id].append(json.loads(data)["text"])
+            for chunk in _chunks(list(by_hash)):
+                for sender_key, data in connection.execute(events_query, {"ids": list(chunk)}):
+                    events[by_hash[sender_key]].append(json.loads(data)["text"])
             for chunk in _chunks(list(by_hash)):
                 query = (sa.select(turns.c.sender_hash, turns.c.user_text)
                          .where(turns.c.sender_hash.in_(list(chunk))).order_by(turns.c.id))
@@ -412,7 +418,8 @@ async def load(args: argparse.Namespace, database_url: str, salt: str) -> int:
                           "acknowledged": turn.acknowledged, "via_api": turn.via_api}
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"every turn: {details.relative_to(PROJECT_DIR)}")
-    events, logged = stored_user_texts(database_url, [c.sender for c in conversations], salt)
+    ids = {c.sender: c.sender if c.channel == "rest" else conversation_id(c.channel, c.sender) for c in conversations}
+    events, logged = stored_user_texts(database_url, ids, salt)
     in_events = compare(conversations, events, str.strip)
     in_turns = compare(conversations, logged, lambda text: redact(text.strip()))
     print(f"database (turns table / Rasa events): messages lost {in_turns.lost} / {in_events.lost}, "

@@ -65,6 +65,16 @@ def too_long_reply(text: str) -> ChannelReply | None:
     return ChannelReply(texts=[wording["too_long"].format(limit=MAX_MESSAGE_CHARS)])
 
 
+# Channels whose ids the platform vouches for. A conversation is keyed by channel and id, so the same id on another
+# channel (or a REST caller naming it) is another conversation; REST refuses senders that begin with these.
+VOUCHED_CHANNELS = ("wechat", "telegram", "sms")
+
+
+def conversation_id(channel: str, sender_id: str) -> str:
+    """The conversation's id for Rasa: "sms:+8613912345678" (stored only as its salted hash)."""
+    return f"{channel}:{sender_id}"
+
+
 async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, text: str,
                    metadata: dict[str, Any] | None = None) -> ChannelReply:
     """One user turn through the assistant; a bare number picks the button it names in the last menu.
@@ -81,7 +91,8 @@ async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, t
     text = menu_choice(database_url, channel, hashed, text) or as_user_text(text)
     collector = CollectingOutputChannel()
     with watch_storage() as storage:
-        await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel, metadata=metadata))
+        await on_new_message(UserMessage(text, collector, conversation_id(channel, sender_id), input_channel=channel,
+                                         metadata=metadata))
     storage.raise_if_failed()  # the reply was made but the turn not stored: refuse (503), the platform retries
     reply = ChannelReply.from_messages(collector.messages)
     save_menu(database_url, channel, hashed, [button.payload for button in reply.buttons])

@@ -28,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS
+from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, VOUCHED_CHANNELS
 from bot.channels.payloads import as_user_text
 from bot.http_framing import install_framing_guard
 from bot.storage.availability import begin_watch
@@ -99,6 +99,9 @@ def parse_rest_request(body: bytes) -> dict[str, Any]:
         raise RestRequestError(400, '"sender" must be a non-empty string')
     if len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
         raise RestRequestError(400, f'"sender" must be at most {MAX_SENDER_CHARS} printable characters')
+    if sender.split(":", 1)[0].strip().lower() in VOUCHED_CHANNELS:
+        raise RestRequestError(400, '"sender" may not begin with a channel name: those conversations belong to '
+                                    "the users the platforms vouch for")
     message = payload.get("message")
     if not isinstance(message, str) or not message.strip():
         raise RestRequestError(400, '"message" must be a non-empty string')

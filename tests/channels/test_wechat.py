@@ -16,7 +16,7 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from bot.channels.base import MAX_MESSAGE_CHARS
+from bot.channels.base import MAX_MESSAGE_CHARS, conversation_id
 from bot.channels.wechat import WeChatInput, cdata_safe
 from bot.settings import WeChatSettings, load_settings
 from bot.storage.channel_state import inbound_messages, undelivered
@@ -172,7 +172,7 @@ def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -
              if c.get("touser") == openid]
     everything = "\n".join(passive + sends)
     assert everything.count("回复数字选择") == 1  # one turn, one reply (possibly in several parts)
-    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    hashed = hash_sender(conversation_id("wechat", openid), load_settings().sender_hash_salt)
     with engine_for(live_assistant.database_url).connect() as connection:
         stored = connection.execute(sa.select(turns.c.user_text).where(turns.c.sender_hash == hashed)).scalars()
         assert list(stored) == ["返乡创业有什么扶持"]  # and one stored turn
@@ -202,7 +202,7 @@ def test_a_voice_message_with_recognition_is_answered_and_logged_as_voice(live_a
     status, body = post(live_assistant.webhook("wechat"), signed_query(), voice)
     text = reply_content(live_assistant, openid, status, body, sends_before)
     assert "返乡" in text and "四(四)" in text
-    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    hashed = hash_sender(conversation_id("wechat", openid), load_settings().sender_hash_salt)
     with engine_for(live_assistant.database_url).connect() as connection:
         row = connection.execute(sa.select(turns.c.user_text, turns.c.input_mode)
                                  .where(turns.c.sender_hash == hashed)).one()
@@ -246,7 +246,7 @@ def test_an_overlong_message_is_answered_with_a_request_to_split_it_and_not_run(
     long_question = "大学生创业有社保补贴吗" * 200  # 2 200 characters, under the 64 KB body limit
     status, body = post(live_assistant.webhook("wechat"), signed_query(), text_xml(openid, long_question).encode())
     assert status == 200 and "消息太长" in xmltodict.parse(body)["xml"]["Content"]
-    hashed = hash_sender(openid, load_settings().sender_hash_salt)
+    hashed = hash_sender(conversation_id("wechat", openid), load_settings().sender_hash_salt)
     with engine_for(live_assistant.database_url).connect() as connection:
         stored = connection.execute(sa.select(turns.c.id).where(turns.c.sender_hash == hashed)).all()
     assert stored == []  # no turn ran

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.channels.base import conversation_id
 from bot.server import HOST, server_environment, start_servers, stop_servers, wait_until_up
 from bot.settings import PROJECT_DIR, load_settings
 from bot.storage.database import engine_for
@@ -86,9 +87,10 @@ class Servers:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
 
-    def stored_turns(self, sender: str) -> list[dict[str, Any]]:
-        """The sender's rows of the turn log, oldest first."""
-        hashed = hash_sender(sender, load_settings().sender_hash_salt)
+    def stored_turns(self, sender: str, channel: str | None = None) -> list[dict[str, Any]]:
+        """The sender's rows of the turn log, oldest first (``channel``: a WeChat or SMS sender's channel)."""
+        conversation = conversation_id(channel, sender) if channel else sender
+        hashed = hash_sender(conversation, load_settings().sender_hash_salt)
         query = sa.select(turns).where(turns.c.sender_hash == hashed).order_by(turns.c.id)
         with engine_for(self.database_url).connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]

@@ -144,8 +144,8 @@ def test_database_outage_refuses_messages_and_loses_none(servers: Servers,
     sms_status, sms_reply = until_accepted(lambda: send_sms(servers, phone, "大学生创业有社保补贴吗", sms_id))
     assert wechat_status == 200 and "返乡" in wechat_reply.decode() and "四(四)" in wechat_reply.decode()
     assert sms_status == 200 and sms_reply["replies"] >= 1
-    for sender in (openid, phone):
-        assert len(servers.stored_turns(sender)) == 1  # stored once: not lost, not doubled by the retries
+    for channel, sender in (("wechat", openid), ("sms", phone)):
+        assert len(servers.stored_turns(sender, channel)) == 1  # stored once: not lost, not doubled by the retries
 
 
 def test_telegram_polling_keeps_the_update_unconfirmed_while_the_database_is_down(
