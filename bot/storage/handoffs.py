@@ -28,11 +28,20 @@ def hash_sender(sender_id: str, salt: str) -> str:
 
 
 def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, topic: str | None) -> int:
-    """Store an open hand-off request and return its number."""
+    """Store an open hand-off request and return its number; a conversation that already has one waiting (open or
+    in progress) gets that one's number, so repeated "转人工" do not fill the staff queue."""
+    sender_hash = hash_sender(sender_id, salt)
     with engine_for(database_url).begin() as connection:
+        waiting = connection.execute(
+            sa.select(handoff_requests.c.id)
+            .where(handoff_requests.c.sender_hash == sender_hash,
+                   handoff_requests.c.status.in_(("open", "in_progress")))
+            .order_by(handoff_requests.c.id).limit(1)).scalar()
+        if waiting is not None:
+            return int(waiting)
         result = connection.execute(handoff_requests.insert().values(
             created_at=dt.datetime.now(dt.timezone.utc),
-            sender_hash=hash_sender(sender_id, salt),
+            sender_hash=sender_hash,
             channel=channel,
             topic=topic,
             status="open",
