@@ -103,13 +103,12 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     level = answer_level(tracker, topic, aspect)
     if level == LEVEL_FIRST:
         reply = first_answer(topic, aspect, language, text)
-        buttons = [*first_answer_buttons(topic, aspect, can_check, language), *feedback_buttons(language)]
-    elif level == LEVEL_DETAIL:
-        reply = detail_answer(topic, aspect, language, text)
-        buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
+        steps = first_answer_buttons(topic, aspect, can_check, language)
     else:
-        reply = pointer_answer(topic, language)
-        buttons = [*next_step_buttons(topic, can_check, language), *feedback_buttons(language)]
+        reply = detail_answer(topic, aspect, language, text) if level == LEVEL_DETAIL else pointer_answer(topic,
+                                                                                                         language)
+        steps = next_step_buttons(topic, can_check, language)
+    buttons = [*steps, *feedback_buttons(language)]
     data = payload(ANSWER, topic, tracker=tracker)
     data.update({"aspect": aspect, "level": level, "card": card_data(topic, aspect, language)})
     dispatcher.utter_message(text=reply, buttons=buttons, json_message=data)
@@ -156,15 +155,19 @@ def first_answer_buttons(topic: Topic, aspect: str, can_check: bool, language: s
 
 def ask_which_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """No topic named and none under discussion: the plan's own targets or age when asked, else the likeliest
-    topics as buttons, or a request to rephrase."""
-    language = reply_language(tracker)
+    topics (or the common ones) as buttons."""
     if answer_about_the_plan(dispatcher, tracker):
         return []
+    offer_topics(dispatcher, tracker, likely_topics(tracker) or COMMON_TOPICS)
+    return []
+
+
+def offer_topics(dispatcher: CollectingDispatcher, tracker: Tracker, choices: list[str]) -> None:
+    """ "Which of these did you mean?" with a button per topic and "none of these"."""
+    language = reply_language(tracker)
     wording = messages(language)["clarify"]
-    choices = likely_topics(tracker) or COMMON_TOPICS
     buttons = [*topic_buttons(choices, language), {"title": wording["none_of_these"], "payload": "/out_of_scope"}]
     dispatcher.utter_message(text=wording["question"], buttons=buttons, json_message=payload(CLARIFY, tracker=tracker))
-    return []
 
 
 def answer_about_the_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -191,21 +194,19 @@ class ActionAnswerDepartment(Action):
         language = reply_language(tracker)
         wording = messages(language)["department"]
         topic = topic_of_turn(tracker)
-        asks_contact = requested_aspect(tracker) == "contact"
-        if topic is None or (asks_contact and topic_in_message(tracker) is None and department_in_message(tracker)):
-            named = department_in_message(tracker)
-            if named is not None:
-                text = wording["named_contact"].format(department=department_reference(named, language)) \
-                    + hotline_sentence(language)
-                dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker),
-                                                                  "aspect": "contact", "department": named})
-                return []
+        aspect = requested_aspect(tracker)
+        named = department_in_message(tracker)
+        if named is not None and (topic is None or (aspect == "contact" and topic_in_message(tracker) is None)):
+            text = wording["named_contact"].format(department=department_reference(named, language)) \
+                + hotline_sentence(language)
+            dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker),
+                                                              "aspect": "contact", "department": named})
+            return []
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"],
                                      buttons=topic_buttons(COMMON_TOPICS, language, "ask_department"),
                                      json_message=payload(ANSWER, tracker=tracker))
             return []
-        aspect = requested_aspect(tracker)
         if aspect not in ("contact", "how_to_apply"):  # "去哪办" is answered as how to apply, which names whom
             aspect = "department"
         return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, aspect)]

@@ -41,6 +41,13 @@ def messages(language: str = CHINESE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def says_any(text: str, words_key: str, languages: tuple[str, ...] = (CHINESE, ENGLISH)) -> bool:
+    """``text`` (lower-cased) contains one of the words listed under ``words_key`` in the wording files of
+    ``languages`` (both by default: people mix them)."""
+    lowered = text.lower()
+    return any(word in lowered for language in languages for word in messages(language)[words_key])
+
+
 def reply_language(tracker: Tracker) -> str:
     """``en`` when the latest message (or, if it shows none, the conversation so far) is in English."""
     latest = next(tracker.get_latest_entity_values("language"), None)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.common import kb, topic_being_checked, topic_in_message
+from actions.common import topic_being_checked, topic_in_message
+from actions.replies import parks_in
 from policy_kb.models import Topic
-from policy_kb.parks import find_parks
-
-PARK_TOPICS = ("demonstration_parks", "university_science_parks")
 
 # Below this confidence, a topic the classifier sees in a bare aspect question ("专利多少钱" is sure, "补几年" is
 # noise) does not take the conversation away from the measure under discussion.
@@ -46,7 +44,7 @@ def names_detail_of(topic: Topic, words: str) -> bool:
     """``words`` hold one of the measure's terms, or a park of its list."""
     if any(term in words for term in topic.terms):
         return True
-    return topic.id in PARK_TOPICS and bool(find_parks(words, kb().parks))
+    return bool(parks_in(topic, words))
 
 
 def followup_topic(tracker: Tracker) -> Topic | None:

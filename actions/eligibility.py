@@ -23,6 +23,7 @@ from actions.common import (
     messages,
     payload,
     reply_language,
+    says_any,
     topic_being_checked,
     topic_in_message,
 )
@@ -42,8 +43,7 @@ UNCERTAIN = "__uncertain__"
 
 
 def is_uncertain(text: str) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for language in ("zh", "en") for word in messages(language)["uncertain_answers"])
+    return says_any(text, "uncertain_answers")
 
 
 def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
@@ -116,10 +116,10 @@ def situation_in_message(tracker: Tracker, topic: Topic | None = None) -> bool:
     if topic is None and discussed is not None and bears_on(stated, discussed):
         return True  # "不是低保户" after the job-search grant's verdict: more about the person
     text = (tracker.latest_message.get("text") or "").lower()
-    first_person = any(word in text for language in ("zh", "en") for word in messages(language)["first_person"])
+    first_person = says_any(text, "first_person")
     if not first_person and len(stated) < 2 and not corrects(text):
         return False
-    return any(item.decided and (topic is None or item.topic == topic.id) for item in screen(stated))
+    return any(item.decided for item in screen(stated, topic=topic.id if topic is not None else None))
 
 
 def focus_rule(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> str | None:
@@ -137,7 +137,7 @@ def focus_rule(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> str 
     current = tracker.get_slot("rule")
     if current in scores:
         return str(current)
-    bearing = [item.rule_id for item in screen(facts) if item.topic == topic.id and item.decided]
+    bearing = [item.rule_id for item in screen(facts, topic=topic.id) if item.decided]
     return bearing[0] if len(bearing) == 1 else None
 
 
@@ -149,8 +149,7 @@ def evaluate_focus(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> 
 
 def corrects(text: str) -> bool:
     """The message corrects something said before ("不对", "说错了", "其实是…", "sorry, I meant")."""
-    lowered = text.lower()
-    return any(marker in lowered for language in ("zh", "en") for marker in messages(language)["correction_markers"])
+    return says_any(text, "correction_markers")
 
 
 def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[str, object]:
@@ -381,8 +380,7 @@ class ActionTakeFacts(Action):
 
 def bears_on(facts: dict[str, object], topic: Topic) -> bool:
     """Some of ``facts`` settle a condition of one of ``topic``'s measures (where the person is aside)."""
-    return bool(facts) and has_rules(topic.id) and any(item.topic == topic.id and item.decided
-                                                       for item in screen(facts))
+    return bool(facts) and any(item.decided for item in screen(facts, topic=topic.id))
 
 
 def corrected_facts(text: str, known: dict[str, object]) -> dict[str, object]:
@@ -401,8 +399,7 @@ def corrected_facts(text: str, known: dict[str, object]) -> dict[str, object]:
 
 
 def asks_about_eligibility(text: str, language: str) -> bool:
-    lowered = text.lower()
-    return any(marker in lowered for marker in messages(language)["eligibility_markers"])
+    return says_any(text, "eligibility_markers", (language,))
 
 
 def check_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic,

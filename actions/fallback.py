@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import answer_topic
+from actions.answer import answer_topic, offer_topics
 from actions.common import (
     CHITCHAT,
     CLARIFY,
@@ -18,10 +18,15 @@ from actions.common import (
     messages,
     payload,
     reply_language,
-    topic_buttons,
 )
 from actions.context import followup_topic
 from actions.eligibility import ActionTakeFacts, situation_in_message
+
+
+def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """The answer on the measure under discussion when the message is a follow-up on it, else None."""
+    topic = followup_topic(tracker)
+    return None if topic is None else answer_topic(dispatcher, tracker, topic)
 
 
 class ActionClarify(Action):
@@ -32,20 +37,17 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        topic = followup_topic(tracker)
-        if topic is not None:
-            return answer_topic(dispatcher, tracker, topic)
+        answered = answer_followup(dispatcher, tracker)
+        if answered is not None:
+            return answered
         if situation_in_message(tracker):  # "兰交大应届毕业生 有残疾证 想问下有啥政策": facts, read as such
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
-        language = reply_language(tracker)
-        wording = messages(language)["clarify"]
         choices = likely_topics(tracker)
         if not choices:
-            dispatcher.utter_message(text=wording["rephrase"], json_message=payload(CLARIFY, tracker=tracker))
+            dispatcher.utter_message(text=messages(reply_language(tracker))["clarify"]["rephrase"],
+                                     json_message=payload(CLARIFY, tracker=tracker))
             return []
-        buttons = [*topic_buttons(choices, language), {"title": wording["none_of_these"], "payload": "/out_of_scope"}]
-        dispatcher.utter_message(text=wording["question"], buttons=buttons, json_message=payload(CLARIFY,
-                                                                                                tracker=tracker))
+        offer_topics(dispatcher, tracker, choices)
         return []
 
 
@@ -61,9 +63,9 @@ class ActionOutOfScope(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         region = next(tracker.get_latest_entity_values("other_region"), None)
-        topic = None if region else followup_topic(tracker)
-        if topic is not None:  # "要交啥材料" after an answer: about that measure, not out of scope
-            return answer_topic(dispatcher, tracker, topic)
+        answered = None if region else answer_followup(dispatcher, tracker)
+        if answered is not None:  # "要交啥材料" after an answer: about that measure, not out of scope
+            return answered
         in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
         if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
@@ -85,9 +87,9 @@ class ActionChitchat(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        topic = followup_topic(tracker)
-        if topic is not None:
-            return answer_topic(dispatcher, tracker, topic)
+        answered = answer_followup(dispatcher, tracker)
+        if answered is not None:
+            return answered
         dispatcher.utter_message(text=messages(reply_language(tracker))["chitchat"],
                                  json_message=payload(CHITCHAT, tracker=tracker))
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.common import departments_sentence, kb, messages
-from policy_kb.models import Topic
+from policy_kb.models import Park, Topic
 from policy_kb.parks import find_parks
 from policy_kb.translations import aspect_texts, department_name, today_name, topic_text
 
@@ -22,11 +22,16 @@ PARK_TOPICS = ("demonstration_parks", "university_science_parks")
 GENERIC_ASPECTS = ("overview", "department", "contact", "validity")
 
 
+def parks_in(topic: Topic, text: str) -> list[Park]:
+    """The parks of a park topic's list that ``text`` names (by industry, city or name); none for other topics."""
+    return find_parks(text, kb().parks) if topic.id in PARK_TOPICS and text else []
+
+
 def department_reference(short: str, language: str, with_original: bool = True) -> str:
     """A department as users should look for it today: "省工商局（现省市场监管局）"."""
     wording = messages(language)["replies"]
     department = kb().department(short)
-    shown = department_name(short, language) if with_original else _plain_name(short, language)
+    shown = department_name(short, language, with_short=with_original)
     current = today_name(short, language)
     if current:
         return wording["department_today"].format(department=shown, today=current) if with_original else current
@@ -34,15 +39,6 @@ def department_reference(short: str, language: str, with_original: bool = True) 
             and department.today.status == "reorganised":
         return wording["department_reorganised"].format(department=shown)
     return shown
-
-
-def _plain_name(short: str, language: str) -> str:
-    """The 2015 name alone (in English without the Chinese short name, for short replies)."""
-    if language != "en":
-        return short
-    from policy_kb.translations import english_department_names
-
-    return english_department_names().get(short, short)
 
 
 def ask_sentence(shorts: tuple[str, ...], language: str) -> str:
@@ -94,8 +90,7 @@ def first_answer(topic: Topic, aspect: str, language: str, user_text: str = "") 
     if aspect == "validity":
         return wording["validity"].format(issued=kb().document.issued.isoformat(), title=title, lead=lead)
     texts = aspect_texts(topic, language)
-    parks = find_parks(user_text, kb().parks) if topic.id in PARK_TOPICS and user_text else []
-    found = "".join(wording["park"].format(name=park.name, city=park.city) for park in parks[:2])
+    found = "".join(wording["park"].format(name=park.name, city=park.city) for park in parks_in(topic, user_text)[:2])
     if found and aspect in ("how_to_apply", "who"):  # "做碳纤维的去哪个园区": the park is the answer
         return found + wording["lead"].format(lead=lead) + section_tag(topic, language)
     if aspect in texts.answers:
@@ -116,7 +111,8 @@ def department_first_answer(topic: Topic, language: str) -> str:
     if not others:
         return wording["department_alone"].format(title=title, lead=lead) + section_tag(topic, language)
     shown = 2 if language == "en" else 3  # English names are long: an English SMS stays within 3 segments
-    names = messages(language)["list_separator"].join(_plain_name(short, language) for short in others[:shown])
+    names = messages(language)["list_separator"].join(department_name(short, language, with_short=False)
+                                                for short in others[:shown])
     listed = wording["others_more"].format(names=names, count=len(others)) if len(others) > shown else names
     return wording["department"].format(title=title, lead=lead, others=listed) + section_tag(topic, language)
 
@@ -151,12 +147,11 @@ def full_card(topic: Topic, language: str, user_text: str = "") -> str:
     text = topic_text(topic, language)
     lines = [wording["heading"].format(title=text.title, section=topic.section, section_title=text.section_title),
              text.summary]
-    if topic.id in PARK_TOPICS and user_text:
-        parks = find_parks(user_text, kb().parks)
-        if parks:
-            lines.append(wording["parks_found"])
-            lines.extend(wording["park_line"].format(name=p.name, city=p.city, industries="、".join(p.industries))
-                         for p in parks)
+    parks = parks_in(topic, user_text)
+    if parks:
+        lines.append(wording["parks_found"])
+        lines.extend(wording["park_line"].format(name=p.name, city=p.city, industries="、".join(p.industries))
+                     for p in parks)
     if text.benefits:
         lines.append(wording["benefits"] + items.join(text.benefits))
     if text.who:

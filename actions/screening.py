@@ -24,7 +24,7 @@ from policy_kb.engine import (
     screen,
 )
 from policy_kb.rules import ALL_RULES
-from policy_kb.translations import english_facts, english_rules
+from policy_kb.translations import localized_question, localized_rule
 
 SHOWN_PER_GROUP = 3
 SCREENING = "screening"  # slot: True while the answers of a screening come in
@@ -72,10 +72,7 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
     fact = settling_question(maybe[:SHOWN_PER_GROUP]) or settling_question(maybe)
     buttons = []
     if fact is not None:
-        question, options = question_for(fact)
-        if language == "en":
-            question = english_facts().get(fact, {}).get("question", question)
-            options = {"true": "Yes", "false": "No"} if set(options) == {"true", "false"} else options
+        question, options = localized_question(fact, *question_for(fact), language)
         lines.append(question)
         buttons = option_buttons(options, language)
     elif fits:
@@ -95,15 +92,10 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 def title(item: Screened, language: str) -> str:
     """The measure's name in the reply language."""
-    if language != "en":
-        return item.result.title
-    return english_rules().get(item.rule_id, {}).get("title", item.result.title)
+    return localized_rule(item.result, language)[0].title
 
 
 def reason(item: Screened, language: str) -> str:
-    """Why a measure is ruled out: the first failed condition's explanation."""
-    failed = next(condition for condition in item.result.conditions if condition.status == FAILED)
-    if language != "en":
-        return failed.explanation
-    texts = english_rules().get(item.rule_id, {}).get("conditions", {}).get(failed.id, {})
-    return texts.get("failed", failed.explanation)
+    """Why a measure is ruled out: the first failed condition's explanation, in the reply language."""
+    rule, _ = localized_rule(item.result, language)
+    return next(condition.explanation for condition in rule.conditions if condition.status == FAILED)

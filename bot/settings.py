@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from dataclasses import dataclass
@@ -95,7 +96,12 @@ def state_dir() -> Path:
 def installation_salt() -> str:
     """The development salt: random, made on first use, then read back (a public constant would let anyone
     recompute the hash of a phone number). Created atomically, so processes starting together agree on it."""
-    path = state_dir() / SALT_FILE_NAME
+    return _salt_at(state_dir() / SALT_FILE_NAME)
+
+
+@functools.lru_cache(maxsize=4)
+def _salt_at(path: Path) -> str:
+    """Read once per process: settings are loaded on every turn."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{SALT_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")

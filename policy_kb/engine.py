@@ -202,13 +202,15 @@ class Screened:
     missing: tuple[str, ...]  # facts still unknown, in the order they would be asked
 
 
-def screen(facts: Mapping[str, object], kb: KnowledgeBase | None = None) -> tuple[Screened, ...]:
-    """Every measure with conditions, judged on ``facts``: the basis of "which measures can I get?"."""
+def screen(facts: Mapping[str, object], kb: KnowledgeBase | None = None,
+           topic: str | None = None) -> tuple[Screened, ...]:
+    """Every measure with conditions (or ``topic``'s), judged on ``facts``: the basis of "which measures can I
+    get?"."""
     kb = kb or get_knowledge_base()
     known = infer_facts(validate_facts(kb.facts, facts))
     parameters = kb.parameter_values()
     screened = []
-    for rule in ALL_RULES:
+    for rule in rules_for_topic(topic) if topic is not None else ALL_RULES:
         result = _evaluate_rule(rule, known, parameters, kb)
         # Where the person is says nothing about which measure fits them: it does not make a measure relevant.
         decided = sum(outcome.status != UNKNOWN and not set(condition.facts) <= set(LOCATION_FACTS)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from policy_kb.engine import FAILED, MET, Evaluation
+from policy_kb.engine import FAILED, MET, Evaluation, RuleResult
 from policy_kb.loader import AUTHORED_ASPECTS, DATA_DIR, get_knowledge_base
 from policy_kb.models import Topic
 
@@ -134,12 +134,15 @@ def topic_text(topic: Topic, language: str) -> TopicText:
     return english_topics()[topic.id] if language == "en" else chinese_text(topic)
 
 
-def department_name(short: str, language: str) -> str:
-    """The department as users should look for it: the document's name, with the English one for English users."""
+def department_name(short: str, language: str, with_short: bool = True) -> str:
+    """The department as users should look for it: the document's name, with the English one for English users
+    (followed by the document's name unless ``with_short`` is False: short replies stay in the GSM alphabet)."""
     if language != "en":
         return short
     english = english_department_names().get(short)
-    return f"{english} ({short})" if english else short
+    if not english:
+        return short
+    return f"{english} ({short})" if with_short else english
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,32 +163,46 @@ def localized_evaluation(result: Evaluation, language: str) -> Evaluation:
     """
     if language != "en":
         return result
-    rules_text = english_rules()
-    rules = []
-    changes = []
-    for rule in result.rules:
-        texts = rules_text.get(rule.rule_id, {})
-        condition_texts = texts.get("conditions", {})
-        conditions = []
-        for condition in rule.conditions:
-            english = condition_texts.get(condition.id, {})
-            explanation = english.get({MET: "met", FAILED: "failed"}.get(condition.status, ""), "") \
-                if condition.explanation else ""
-            remedy = english.get("remedy") if condition.remedy else None
-            if condition.status == FAILED and remedy:
-                changes.append(remedy)
-            wording = f"{english['wording']} (“{condition.wording}”)" if english.get("wording") else condition.wording
-            conditions.append(replace(condition, wording=wording, explanation=explanation or condition.explanation,
-                                      remedy=remedy or condition.remedy))
-        rules.append(replace(rule, title=texts.get("title", rule.title), benefit=texts.get("benefit", rule.benefit),
-                             conditions=tuple(conditions)))
+    localized = [localized_rule(rule, language) for rule in result.rules]
+    rules = tuple(rule for rule, _ in localized)
+    changes = [remedy for _, remedies in localized for remedy in remedies]
     question, options = result.next_question, result.next_options
     if result.next_fact:
-        fact = english_facts().get(result.next_fact, {})
-        question = fact.get("question", question)
-        values = fact.get("values") or {}
-        options = {value: values.get(value, label) for value, label in result.next_options.items()}
-        if set(options) == {"true", "false"}:
-            options = {"true": "Yes", "false": "No"}
-    return replace(result, rules=tuple(rules), next_question=question, next_options=options,
+        question, options = localized_question(result.next_fact, question or "", options, language)
+    return replace(result, rules=rules, next_question=question, next_options=options,
                    what_would_change=tuple(dict.fromkeys(changes)) if result.what_would_change else ())
+
+
+def localized_rule(rule: RuleResult, language: str) -> tuple[RuleResult, tuple[str, ...]]:
+    """One measure's verdict in ``language``, and the English remedies of its failed conditions."""
+    if language != "en":
+        return rule, ()
+    texts = english_rules().get(rule.rule_id, {})
+    condition_texts = texts.get("conditions", {})
+    conditions = []
+    remedies = []
+    for condition in rule.conditions:
+        english = condition_texts.get(condition.id, {})
+        explanation = english.get({MET: "met", FAILED: "failed"}.get(condition.status, ""), "") \
+            if condition.explanation else ""
+        remedy = english.get("remedy") if condition.remedy else None
+        if condition.status == FAILED and remedy:
+            remedies.append(remedy)
+        wording = f"{english['wording']} (“{condition.wording}”)" if english.get("wording") else condition.wording
+        conditions.append(replace(condition, wording=wording, explanation=explanation or condition.explanation,
+                                  remedy=remedy or condition.remedy))
+    return replace(rule, title=texts.get("title", rule.title), benefit=texts.get("benefit", rule.benefit),
+                   conditions=tuple(conditions)), tuple(remedies)
+
+
+def localized_question(fact: str, question: str, options: dict[str, str],
+                       language: str) -> tuple[str, dict[str, str]]:
+    """The question for ``fact`` and its quick-reply labels in ``language`` (yes/no as Yes/No)."""
+    if language != "en":
+        return question, options
+    english = english_facts().get(fact, {})
+    values = english.get("values") or {}
+    options = {value: values.get(value, label) for value, label in options.items()}
+    if set(options) == {"true", "false"}:
+        options = {"true": "Yes", "false": "No"}
+    return english.get("question", question), options

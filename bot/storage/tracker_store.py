@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,7 +34,7 @@ from bot.storage.database import (
 )
 from bot.storage.event_statements import SENDER, event_statements
 from bot.storage.handoffs import hash_sender
-from bot.storage.redaction import redact
+from bot.storage.redaction import redacted
 from bot.storage.turns import insert_turns, turns_from_events
 
 logger = logging.getLogger(__name__)
@@ -245,19 +244,3 @@ def _event_row(sender_key: str, event: Event) -> dict[str, Any]:
     return {"sender_id": sender_key, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             "action_name": data.get("name"), "data": json.dumps(data)}
-
-
-# Every form redaction replaces has a digit, an @ or a run of Chinese numerals: other strings are left as they are,
-# which spares the intent and topic rankings of each message most of the work.
-_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}")
-
-
-def redacted(value: Any) -> Any:
-    """``value`` with every string in it redacted (bot.storage.redaction), dicts and lists walked."""
-    if isinstance(value, str):
-        return redact(value) if _MAY_BE_PERSONAL.search(value) else value
-    if isinstance(value, dict):
-        return {key: redacted(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redacted(item) for item in value]
-    return value

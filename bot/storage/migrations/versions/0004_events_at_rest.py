@@ -25,7 +25,7 @@ _HASHED = re.compile(r"[0-9a-f]{64}")
 def upgrade() -> None:
     from bot.settings import load_settings
     from bot.storage.handoffs import hash_sender
-    from bot.storage.tracker_store import redacted
+    from bot.storage.redaction import redacted
 
     connection = op.get_bind()
     if "events" not in sa.inspect(connection).get_table_names():
