@@ -68,7 +68,7 @@ def start_servers(model_path: Path, rasa_port: int, action_port: int,
         cwd=PROJECT_DIR, env=environment,
     )
     rasa = subprocess.Popen(
-        [_rasa_executable(), "run", "-m", str(model_path), "-i", HOST, "-p", str(rasa_port),
+        [sys.executable, "-m", "bot.rasa_entry", "run", "-m", str(model_path), "-i", HOST, "-p", str(rasa_port),
          "--endpoints", endpoints, "--credentials", str(credentials)],
         cwd=PROJECT_DIR, env=environment,
     )

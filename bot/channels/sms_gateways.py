@@ -18,6 +18,7 @@ from bot.channels.render import sms_segments
 from bot.settings import Settings
 from bot.storage.database import engine_for, metadata
 from bot.storage.handoffs import hash_sender
+from bot.storage.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ class SmsGateway(Protocol):
 
 
 class LogGateway:
-    """Stores each message instead of sending it; rows hold the sender hash, never the phone number."""
+    """Stores each message instead of sending it; rows hold the sender hash, never the phone number, and the text
+    redacted like every stored text (the segment count is the sent text's)."""
 
     def __init__(self, database_url: str, salt: str) -> None:
         self.database_url = database_url
@@ -53,7 +55,7 @@ class LogGateway:
     async def send(self, phone_number: str, text: str) -> None:
         with engine_for(self.database_url).begin() as connection:
             connection.execute(sms_outbox.insert().values(
-                sender_hash=hash_sender(phone_number, self.salt), text=text, segments=sms_segments(text),
+                sender_hash=hash_sender(phone_number, self.salt), text=redact(text), segments=sms_segments(text),
                 created_at=dt.datetime.now(dt.timezone.utc)))
 
 

@@ -9,14 +9,17 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.settings import load_settings
 from bot.storage.availability import refused_when_unavailable
 from bot.storage.database import engine_for, metadata
+from bot.storage.handoffs import hash_sender
+from bot.storage.redaction import redact
 
 inbound_messages = sa.Table(
     "inbound_messages",
     metadata,
     sa.Column("channel", sa.String(16), primary_key=True),
-    sa.Column("message_id", sa.String(128), primary_key=True),
+    sa.Column("message_id", sa.String(128), primary_key=True),  # salted hash: see ``stored_message_id``
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -52,13 +55,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def stored_message_id(channel: str, message_id: str) -> str:
+    """What ``inbound_messages`` keeps of a platform message id: its salted hash.
+
+    Most ids say nothing about a person (WeChat's MsgId, Telegram's update id), but a WeChat event has none and is
+    known by its sender's openid and time, so no id is stored as received.
+    """
+    return hash_sender(f"{channel}:{message_id}", load_settings().sender_hash_salt)
+
+
 @refused_when_unavailable
 def claim_message(database_url: str, channel: str, message_id: str) -> bool:
     """True the first time a platform message id is seen; False for a retry or duplicate."""
     try:
         with engine_for(database_url).begin() as connection:
             connection.execute(inbound_messages.insert().values(
-                channel=channel, message_id=message_id[:128], received_at=_now()))
+                channel=channel, message_id=stored_message_id(channel, message_id), received_at=_now()))
         return True
     except IntegrityError:
         return False
@@ -69,7 +81,8 @@ def release_message(database_url: str, channel: str, message_id: str) -> None:
     """Forget a claimed id when its turn failed, so the platform's retry is processed."""
     with engine_for(database_url).begin() as connection:
         connection.execute(inbound_messages.delete().where(
-            (inbound_messages.c.channel == channel) & (inbound_messages.c.message_id == message_id[:128])))
+            (inbound_messages.c.channel == channel)
+            & (inbound_messages.c.message_id == stored_message_id(channel, message_id))))
 
 
 @refused_when_unavailable
@@ -116,9 +129,12 @@ def is_sms_opted_out(database_url: str, sender_hash: str) -> bool:
 
 
 def record_undelivered(database_url: str, channel: str, sender_hash: str, error: str, text: str) -> None:
+    """Keep a reply that could not be delivered, redacted like every stored text (a reply may repeat what the
+    user wrote), for staff to follow up."""
     with engine_for(database_url).begin() as connection:
         connection.execute(undelivered_messages.insert().values(
-            channel=channel, sender_hash=sender_hash, error=error[:255], text=text, failed_at=_now()))
+            channel=channel, sender_hash=sender_hash, error=redact(error)[:255], text=redact(text),
+            failed_at=_now()))
 
 
 def undelivered(database_url: str, channel: str) -> list[dict]:

@@ -9,6 +9,7 @@ card numbers, only when its check digit is right: a policy number or an amount o
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -89,14 +90,21 @@ def _normalized(text: str) -> tuple[str, list[int]]:
     Invisible format characters (zero-width spaces and joiners, soft hyphens, direction marks: category Cf) are
     left out, so a number split by them is still one number; a replacement covers them too.
     """
-    parts: list[str] = []
+    parts = [_scanned_form(character) for character in text]
+    if all(len(part) == 1 for part in parts):  # the usual case: one character each, origins need no building
+        return "".join(parts), list(range(len(text)))
     origins: list[int] = []
-    for index, character in enumerate(text):
-        part = "" if unicodedata.category(character) == "Cf" else _SCANNED_AS.get(
-            character, unicodedata.normalize("NFKC", character))
-        parts.append(part)
+    for index, part in enumerate(parts):
         origins.extend([index] * len(part))
     return "".join(parts), origins
+
+
+@functools.lru_cache(maxsize=8192)
+def _scanned_form(character: str) -> str:
+    """What one character is read as while scanning (see ``_normalized``); cached, as texts reuse few characters."""
+    if unicodedata.category(character) == "Cf":
+        return ""
+    return _SCANNED_AS.get(character, unicodedata.normalize("NFKC", character))
 
 
 def _redact_once(text: str) -> str:

@@ -40,6 +40,8 @@ from bot.storage.turns import insert_turns, turns_from_events
 logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
+# Payload fields of a reply that are not stored with the conversation (see ``without_reply_extras``).
+REPLY_ONLY_FIELDS = ("card",)
 # Set by ``retrieve`` on the tracker it returns: (its id, how many stored events of the session it was built from).
 STORED_EVENTS_ATTRIBUTE = "_chuangye_stored_events"
 
@@ -229,6 +231,20 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         return stored if owner == id(tracker) else None
 
 
+def without_reply_extras(data: dict[str, Any]) -> dict[str, Any]:
+    """A bot event's data without the parts of its payload that only the reply itself needs.
+
+    The answer card (``custom.card``) is the knowledge base's entry for the topic and aspect the payload names:
+    the reply carries it, the stored conversation need not. Kept, it would copy the knowledge base into every
+    conversation, and every later turn would read it back, send it to the action server and store it again.
+    """
+    custom = (data.get("data") or {}).get("custom") if data.get("event") == "bot" else None
+    if not isinstance(custom, dict) or not any(key in custom for key in REPLY_ONLY_FIELDS):
+        return data
+    kept = {key: value for key, value in custom.items() if key not in REPLY_ONLY_FIELDS}
+    return {**data, "data": {**data["data"], "custom": kept}}
+
+
 class _TurnLogFailed(Exception):
     """Storing the turn log failed (its cause attached); the events can still be stored without it."""
 
@@ -240,7 +256,7 @@ class _DeadBeforeCommit(Exception):
 def _event_row(sender_key: str, event: Event) -> dict[str, Any]:
     """The ``events`` row Rasa's ``SQLTrackerStore`` writes for ``event``, keyed by the sender's hash and with
     personal data redacted from every text in it (the message, its parse data, slots, replies)."""
-    data = redacted(event.as_dict())
+    data = redacted(without_reply_extras(event.as_dict()))
     return {"sender_id": sender_key, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             "action_name": data.get("name"), "data": json.dumps(data)}

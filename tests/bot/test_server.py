@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,8 @@ from tests.conftest import MODEL_PATH
 
 
 @pytest.fixture(scope="module")
-def rest_url(database_url: str) -> Iterator[str]:
+def servers(database_url: str) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """The REST webhook's address and the processes (action server, Rasa server)."""
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
     rasa_port, action_port = free_port(), free_port()
@@ -21,9 +24,21 @@ def rest_url(database_url: str) -> Iterator[str]:
     try:
         assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
         assert wait_until_up(f"http://{HOST}:{action_port}/health", timeout_seconds=60), "actions did not start"
-        yield f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+        yield f"http://{HOST}:{rasa_port}/webhooks/rest/webhook", processes
     finally:
         stop_servers(processes)
+
+
+@pytest.fixture(scope="module")
+def rest_url(servers: tuple[str, list[subprocess.Popen]]) -> str:
+    return servers[0]
+
+
+def test_the_rasa_server_answers_without_loading_jax(servers: tuple[str, list[subprocess.Popen]]) -> None:
+    url, [_, rasa] = servers
+    assert post(url, "rest-user-jax", "你好")  # the model is loaded and has answered
+    libraries = Path(f"/proc/{rasa.pid}/maps").read_text()
+    assert "tensorflow" in libraries and "jaxlib" not in libraries
 
 
 def post(url: str, sender: str, message: str) -> list[dict]:

@@ -32,7 +32,7 @@ from bot.channels.sms import (
 )
 from bot.channels.sms_gateways import HttpGateway, LogGateway, SmsDeliveryError, gateway_for, outbox
 from bot.settings import Settings, SmsSettings, load_settings
-from bot.storage.channel_state import claim_message, inbound_messages, undelivered
+from bot.storage.channel_state import claim_message, inbound_messages, stored_message_id, undelivered
 from bot.storage.database import engine_for
 from bot.storage.handoffs import hash_sender
 from tests.channels.conftest import SMS_WEBHOOK_SECRET, TWILIO_AUTH_TOKEN, LiveAssistant, free_port
@@ -96,7 +96,7 @@ def outbox_texts(live: LiveAssistant, phone: str) -> list[str]:
 
 def inbound_seen(live: LiveAssistant, key: str) -> bool:
     query = sa.select(inbound_messages.c.message_id).where(
-        (inbound_messages.c.channel == "sms") & (inbound_messages.c.message_id == key))
+        (inbound_messages.c.channel == "sms") & (inbound_messages.c.message_id == stored_message_id("sms", key)))
     with engine_for(live.database_url).connect() as connection:
         return connection.execute(query).first() is not None
 

@@ -25,7 +25,7 @@ from bot.channels.render import Button, ChannelReply
 from bot.channels.telegram import CALLBACK_DATA_LIMIT, NON_TEXT_REPLY, TelegramInput, render_telegram, send_reply
 from bot.channels.telegram_poll import Poller, poll
 from bot.settings import TelegramSettings, load_settings
-from bot.storage.channel_state import claim_message, inbound_messages, undelivered
+from bot.storage.channel_state import claim_message, inbound_messages, stored_message_id, undelivered
 from bot.storage.database import engine_for
 from tests.channels.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, LiveAssistant, telegram_responder
 from tests.channels.fakes import RecordingAPI, Responder
@@ -111,7 +111,8 @@ def keyboard(call: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 def claimed(live: LiveAssistant, update_id: int) -> bool:
     query = sa.select(inbound_messages.c.message_id).where(
-        (inbound_messages.c.channel == "telegram") & (inbound_messages.c.message_id == str(update_id)))
+        (inbound_messages.c.channel == "telegram")
+        & (inbound_messages.c.message_id == stored_message_id("telegram", str(update_id))))
     with engine_for(live.database_url).connect() as connection:
         return connection.execute(query).first() is not None
 

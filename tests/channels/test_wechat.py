@@ -19,7 +19,7 @@ from wechatpy.utils import WeChatSigner
 from bot.channels.base import MAX_MESSAGE_CHARS, conversation_id
 from bot.channels.wechat import WeChatInput, cdata_safe
 from bot.settings import WeChatSettings, load_settings
-from bot.storage.channel_state import inbound_messages, undelivered
+from bot.storage.channel_state import inbound_messages, stored_message_id, undelivered
 from bot.storage.database import engine_for
 from bot.storage.handoffs import hash_sender
 from bot.storage.turns import turns
@@ -83,7 +83,7 @@ def say(live, openid: str, content: str, msg_id: str | None = None) -> str:
 
 
 def seen(database_url: str, msg_id: str) -> bool:
-    query = sa.select(inbound_messages).where(inbound_messages.c.message_id == msg_id)
+    query = sa.select(inbound_messages).where(inbound_messages.c.message_id == stored_message_id("wechat", msg_id))
     with engine_for(database_url).connect() as connection:
         return connection.execute(query).first() is not None
 

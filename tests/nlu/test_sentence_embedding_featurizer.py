@@ -13,6 +13,7 @@ from nlu.components import sentence_embedding_featurizer as featurizer_module
 from nlu.components.sentence_embedding_featurizer import (
     EmbeddingPackageError,
     SentenceEmbeddingFeaturizer,
+    cached_embedding,
     embed,
     sentence_encoder,
 )
@@ -31,6 +32,20 @@ def test_an_empty_text_gets_a_zero_row_and_no_feature() -> None:
     blank, text = featurizer.process([Message(data={TEXT: "  "}), Message(data={TEXT: "创业补贴"})])
     assert blank.features == []
     assert [feature.features.shape for feature in text.features] == [(1, 512)]
+
+
+def test_a_message_served_again_reuses_its_embedding_which_equals_the_batch_one() -> None:
+    texts = ["想开个网店有没有补贴", "谢谢"]
+    batch = embed(texts)  # training: one batch, no cache
+    cached_embedding.cache_clear()
+    first = [embed([text])[0] for text in texts]
+    hits_before = cached_embedding.cache_info().hits
+    again = [embed([text])[0] for text in texts]
+    assert cached_embedding.cache_info().hits == hits_before + 2
+    assert np.allclose(first, batch, atol=1e-5) and all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    with pytest.raises(ValueError):  # shared between messages: nobody may change it in place
+        again[0][0] = 1.0
+    assert not embed([" "]).any()
 
 
 def test_a_missing_package_is_a_start_up_error_that_names_it(monkeypatch) -> None:

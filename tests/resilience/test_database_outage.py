@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from telegram import Bot
 
 from bot.channels.telegram_poll import Poller
-from bot.storage.channel_state import inbound_messages
+from bot.storage.channel_state import inbound_messages, stored_message_id
 from bot.storage.database import engine_for
 from bot.storage.scratch_schema import postgresql_schema_url, throwaway_schema
 from tests.channels.conftest import (
@@ -180,5 +180,5 @@ def test_telegram_polling_keeps_the_update_unconfirmed_while_the_database_is_dow
     assert True in after and offset_after == update_id + 1
     with engine_for(database_url).connect() as connection:
         claimed = connection.execute(sa.select(sa.func.count()).select_from(inbound_messages).where(
-            inbound_messages.c.message_id == str(update_id))).scalar()
+            inbound_messages.c.message_id == stored_message_id("telegram", str(update_id)))).scalar()
     assert claimed == 1

@@ -127,3 +127,25 @@ def test_processes_starting_together_on_a_fresh_database_all_succeed(storage_url
 def test_the_first_engine_for_a_database_migrates_it(storage_url: str) -> None:
     engine_for(storage_url)
     assert current_revision(storage_url) == head()
+
+
+def test_migration_0005_hashes_seen_ids_and_redacts_channel_texts_stored_before(storage_url: str) -> None:
+    """A WeChat event's id (its sender's openid and time) and a phone number in an undelivered reply, as an
+    earlier version stored them, are converted in place."""
+    from bot.storage.channel_state import inbound_messages, stored_message_id, undelivered_messages
+
+    upgrade(storage_url)
+    command.downgrade(alembic_config(storage_url), "0004")
+    openid, phone = "oAbCdEfGhIjKlMnOpQrStUvWxYz0", "13912345678"
+    with sa.create_engine(storage_url).begin() as connection:  # not engine_for: it would migrate first
+        connection.execute(inbound_messages.insert().values(
+            channel="wechat", message_id=f"{openid}:1733400000", received_at=sa.func.now()))
+        connection.execute(undelivered_messages.insert().values(
+            channel="sms", sender_hash="h", error=f"refused {phone}", text=f"请回电 {phone}", failed_at=sa.func.now()))
+    upgrade(storage_url)
+    with engine_for(storage_url).connect() as connection:
+        stored = [str(value) for table in (inbound_messages, undelivered_messages)
+                  for row in connection.execute(sa.select(table)) for value in row]
+        seen = connection.execute(sa.select(inbound_messages.c.message_id)).scalar_one()
+    assert not [value for value in stored if openid in value or phone in value]
+    assert seen == stored_message_id("wechat", f"{openid}:1733400000")  # a retry is still recognised

@@ -285,6 +285,23 @@ def test_nothing_personal_is_stored_in_clear_in_rasas_events(store: ReviewedSQLT
     assert back is not None and back.sender_id == sender  # read back under the raw id, in memory only
 
 
+def test_an_answer_card_goes_out_with_the_reply_but_is_not_stored(store: ReviewedSQLTrackerStore,
+                                                                   storage_url: str, domain: Domain) -> None:
+    card = {"title": "大学生创业社保补贴", "quotes": ["……给予社会保险补贴"], "departments": [{"name": "省人社厅"}]}
+    custom = {**answer_payload(), "aspect": "amount", "card": card}
+    events = [*session_start(), *turn("社保补贴多少", "ask_policy", 0.9, ["短答"], custom=custom)]
+    tracker = DialogueStateTracker.from_events(SENDER, events, domain.slots)
+    save(store, tracker)
+    with engine_for(storage_url).connect() as connection:
+        rows = connection.execute(sa.select(SQLTrackerStore.SQLEvent.__table__)).fetchall()
+    [stored] = [json.loads(row.data)["data"]["custom"] for row in rows if row.type_name == "bot"]
+    assert stored == answer_payload() | {"aspect": "amount"}  # everything but the card, as sent
+    [reply] = [event for event in tracker.events if event.type_name == "bot"]
+    assert reply.data["custom"]["card"] == card  # the reply in memory (what the channel sends) keeps it
+    [read_back] = [event for event in retrieve(store).events if event.type_name == "bot"]
+    assert "card" not in read_back.data["custom"] and read_back.text == "短答"
+
+
 def test_endpoints_yml_configures_it_with_database_url_from_the_environment(
         sqlite_url: str, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
