@@ -27,7 +27,7 @@ def asks_for_contact_details(tracker: Tracker, language: str) -> bool:
 
 
 class ActionHandoff(Action):
-    """Stores an open hand-off request (sender stored only as a salted hash) and confirms it."""
+    """Stores an open hand-off request (the sender as a salted hash, the contact encrypted) and confirms it."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -43,7 +43,7 @@ class ActionHandoff(Action):
         channel = tracker.get_latest_input_channel() or "unknown"
         try:
             request_id = record_handoff(settings.database_url, settings.sender_hash_salt, tracker.sender_id,
-                                        channel, topic.id if topic else None)
+                                        channel, topic.id if topic else None, settings.handoff_contact_key)
         except SQLAlchemyError:
             logger.exception("could not store a hand-off request")
             dispatcher.utter_message(text=wording["failed"], json_message=payload(HANDOFF, topic))

@@ -49,6 +49,7 @@ from loadtest_wechat import APP_ID, APP_SECRET, TOKEN, FakeWeChatAPI, signed_que
 from bot.channels.base import conversation_id
 from bot.server import HOST, free_port
 from bot.settings import PROJECT_DIR, load_settings
+from bot.storage.contacts import new_key
 from bot.storage.handoffs import hash_sender
 from bot.storage.redaction import redact
 from bot.storage.turns import turns
@@ -372,7 +373,7 @@ async def load(args: argparse.Namespace, database_url: str, salt: str) -> int:
     port = free_port()
     front = f"http://{HOST}:{port}"
     environment = {
-        "DATABASE_URL": database_url, "SENDER_HASH_SALT": salt,
+        "DATABASE_URL": database_url, "SENDER_HASH_SALT": salt, "HANDOFF_CONTACT_KEY": new_key(),
         "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_AES_KEY": "",
         "WECHAT_API_BASE_URL": wechat.api_base_url,
         "TELEGRAM_BOT_TOKEN": "", "SMS_WEBHOOK_SECRET": "",  # REST and WeChat only

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bot.server import HOST, free_port, start_servers, stop_servers
 from bot.settings import load_settings
+from bot.storage.contacts import ContactKeyError, cipher
 
 if TYPE_CHECKING:
     import redis as redis_client
@@ -243,6 +244,13 @@ def serve_prod(replica_count: int, port: int | None = None, workers: int = 1) ->
     if not os.environ.get("SENDER_HASH_SALT"):
         raise ProdProfileError("the production profile needs SENDER_HASH_SALT (a long random value kept outside the "
                                "repository): every stored sender id is its salted hash")
+    if not os.environ.get("HANDOFF_CONTACT_KEY"):
+        raise ProdProfileError("the production profile needs HANDOFF_CONTACT_KEY (a Fernet key kept outside the "
+                               "repository): the contact of a person waiting for a human is stored encrypted with it")
+    try:
+        cipher(settings.handoff_contact_key)
+    except ContactKeyError as error:
+        raise ProdProfileError(str(error)) from None
     if not settings.model_path.exists():
         raise FileNotFoundError(f"no trained model at {settings.model_path}: run `make train` first")
     if replica_count < 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import secrets
@@ -13,6 +14,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'var' / 'chuangye.db'}"
 # Without SENDER_HASH_SALT (a developer's machine), a salt made once per installation and kept outside the
 # repository; the production profile refuses to start without SENDER_HASH_SALT (bot/prod.py).
 SALT_FILE_NAME = "sender_hash_salt"
+# Likewise the key that encrypts the contact of a person waiting for a human (HANDOFF_CONTACT_KEY in production).
+CONTACT_KEY_FILE_NAME = "handoff_contact_key"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Settings:
     sms: SmsSettings | None
     # The Rasa server's wait for the action server before it answers "temporarily unavailable" (Rasa's own: 300 s).
     action_timeout_seconds: float = 4.0
+    # Fernet key of the hand-off contacts (bot/storage/contacts.py).
+    handoff_contact_key: str = ""
 
 
 def _env(name: str) -> str | None:
@@ -96,16 +101,27 @@ def state_dir() -> Path:
 def installation_salt() -> str:
     """The development salt: random, made on first use, then read back (a public constant would let anyone
     recompute the hash of a phone number). Created atomically, so processes starting together agree on it."""
-    return _salt_at(state_dir() / SALT_FILE_NAME)
+    return _secret_at(state_dir() / SALT_FILE_NAME)
 
 
-@functools.lru_cache(maxsize=4)
-def _salt_at(path: Path) -> str:
+def installation_contact_key() -> str:
+    """The development key of the hand-off contacts: a Fernet key made on first use, kept like the salt."""
+    return _secret_at(state_dir() / CONTACT_KEY_FILE_NAME)
+
+
+def _new_secret(path: Path) -> str:
+    if path.name == CONTACT_KEY_FILE_NAME:
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")  # a Fernet key
+    return secrets.token_hex(32)
+
+
+@functools.lru_cache(maxsize=8)
+def _secret_at(path: Path) -> str:
     """Read once per process: settings are loaded on every turn."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{SALT_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
-        draft.write_text(secrets.token_hex(32), encoding="ascii")
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(_new_secret(path), encoding="ascii")
         draft.chmod(0o600)
         try:
             os.link(draft, path)  # fails if another process made it first: then theirs is the salt
@@ -130,4 +146,5 @@ def load_settings() -> Settings:
         telegram=_telegram(),
         sms=_sms(),
         action_timeout_seconds=float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 4.0),
+        handoff_contact_key=os.environ.get("HANDOFF_CONTACT_KEY") or installation_contact_key(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.settings import load_settings
+from bot.storage.contacts import unseal
 from bot.storage.handoffs import hash_sender, open_handoffs
 
 STUDENT_SUBSIDY = "student_startup_social_insurance"
@@ -175,6 +176,8 @@ def test_asking_for_a_person_records_a_handoff(conversation, database_url) -> No
     assert len(mine) == 1
     assert str(mine[0]["id"]) in reply.text
     assert all(conversation.sender not in str(value) for value in mine[0].values())
+    # Staff can answer: the conversation id is there, encrypted with the installation's key.
+    assert unseal(mine[0]["contact"], load_settings().handoff_contact_key) == conversation.sender
 
 
 def test_greeting_is_chitchat(conversation) -> None:

@@ -38,7 +38,7 @@ from bot.channels.base import (
 )
 from bot.channels.render import render_wechat
 from bot.settings import WeChatSettings, load_settings
-from bot.storage.channel_state import claim_message, record_undelivered, release_message
+from bot.storage.channel_state import claim_message, is_replayed, record_undelivered, release_message
 
 logger = logging.getLogger(__name__)
 
@@ -176,10 +176,13 @@ class WeChatInput(InputChannel):
         body = checked_body(request)
         args = {key: request.args.get(key, "") for key in request.args}
         verify_request(self.settings, args)
+        database_url = load_settings().database_url
+        signature = ":".join(args.get(name, "") for name in ("timestamp", "nonce", "signature", "msg_signature"))
+        if is_replayed(database_url, "wechat", signature, body):
+            raise BadRequest(403, "these signature parameters were already used with another message")
         xml = self._decrypt(body, args)
         reject_xml_doctype(xml.encode())
         message, key = read_message(xml)
-        database_url = load_settings().database_url
         if not claim_message(database_url, "wechat", key):
             return response.text("success")  # a retry of a message already being (or been) answered
         try:
@@ -209,6 +212,10 @@ class WeChatInput(InputChannel):
         return response.text("success")
 
     def _decrypt(self, body: bytes, args: dict[str, str]) -> str:
+        """The message XML: decrypted in safe mode (WECHAT_AES_KEY set), where a plaintext POST is refused: it could
+        only come from someone who skipped the encryption, not from WeChat."""
+        if args.get("encrypt_type") != "aes" and self.crypto is not None:
+            raise BadRequest(403, "plaintext message refused: safe mode accepts encrypted messages only")
         if args.get("encrypt_type") != "aes":
             try:
                 return body.decode("utf-8")  # WeChat sends UTF-8 only: other bytes are forged or corrupt

@@ -4,6 +4,7 @@ SMS opt-outs and replies that could not be delivered."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import sqlalchemy as sa
@@ -51,6 +52,18 @@ undelivered_messages = sa.Table(
 )
 
 
+# Signature parameters a platform request came with (timestamp, nonce, signature), remembered so that they cannot be
+# used again with another body within the timestamp window (a replay); the same body again is a platform's retry.
+signed_requests = sa.Table(
+    "signed_requests",
+    metadata,
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("signature_hash", sa.String(64), primary_key=True),  # sha256 of the parameters
+    sa.Column("body_hash", sa.String(64), nullable=False),  # sha256 of the body they signed
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -74,6 +87,27 @@ def claim_message(database_url: str, channel: str, message_id: str) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+@refused_when_unavailable
+def is_replayed(database_url: str, channel: str, signature: str, body: bytes) -> bool:
+    """True when ``signature`` (a request's signature parameters, joined) was seen before with another body.
+
+    The first use is remembered; the same parameters with the same body (the platform sending a request again
+    after a timeout) are not a replay.
+    """
+    signature_hash = hashlib.sha256(signature.encode()).hexdigest()
+    body_hash = hashlib.sha256(body).hexdigest()
+    try:
+        with engine_for(database_url).begin() as connection:
+            connection.execute(signed_requests.insert().values(
+                channel=channel, signature_hash=signature_hash, body_hash=body_hash, seen_at=_now()))
+        return False
+    except IntegrityError:
+        query = sa.select(signed_requests.c.body_hash).where(
+            (signed_requests.c.channel == channel) & (signed_requests.c.signature_hash == signature_hash))
+        with engine_for(database_url).connect() as connection:
+            return connection.execute(query).scalar() != body_hash
 
 
 @refused_when_unavailable

@@ -8,6 +8,7 @@ import hmac
 
 import sqlalchemy as sa
 
+from bot.storage.contacts import seal
 from bot.storage.database import engine_for, metadata
 
 handoff_requests = sa.Table(
@@ -19,6 +20,8 @@ handoff_requests = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("topic", sa.String(64)),
     sa.Column("status", sa.String(16), nullable=False, default="open"),
+    # The conversation id (channel and platform id), encrypted (bot/storage/contacts.py); none once closed.
+    sa.Column("contact", sa.Text),
 )
 
 
@@ -27,9 +30,13 @@ def hash_sender(sender_id: str, salt: str) -> str:
     return hmac.new(salt.encode(), sender_id.encode(), hashlib.sha256).hexdigest()
 
 
-def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, topic: str | None) -> int:
+def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, topic: str | None,
+                   contact_key: str | None = None) -> int:
     """Store an open hand-off request and return its number; a conversation that already has one waiting (open or
-    in progress) gets that one's number, so repeated "转人工" do not fill the staff queue."""
+    in progress) gets that one's number, so repeated "转人工" do not fill the staff queue.
+
+    With ``contact_key``, the conversation id is stored encrypted under it, for staff to answer the person.
+    """
     sender_hash = hash_sender(sender_id, salt)
     with engine_for(database_url).begin() as connection:
         waiting = connection.execute(
@@ -45,6 +52,7 @@ def record_handoff(database_url: str, salt: str, sender_id: str, channel: str, t
             channel=channel,
             topic=topic,
             status="open",
+            contact=seal(sender_id, contact_key) if contact_key else None,
         ))
         return int(result.inserted_primary_key[0])
 

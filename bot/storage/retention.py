@@ -40,6 +40,7 @@ PURGED = (
     Purged("events", "timestamp", epoch_seconds=True),  # Rasa's dialogue state (made by Rasa on first use)
     Purged("handoff_requests", "created_at"),
     Purged("inbound_messages", "received_at"),  # seen message ids (hashed), for duplicate deliveries
+    Purged("signed_requests", "seen_at"),  # hashes of signature parameters, against replays
     Purged("channel_menus", "updated_at"),  # the last numbered menu sent to a sender
     Purged("undelivered_messages", "failed_at"),
     Purged("sms_outbox", "created_at"),  # what the development SMS gateway "sent"

@@ -61,6 +61,20 @@ def post(url: str, query: dict[str, str], body: bytes) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def send(url: str, xml: str | bytes) -> tuple[int, bytes]:
+    """POST ``xml`` as WeChat does in safe mode (the assistant under test has an AES key): encrypted and signed; a
+    passive reply comes back decrypted."""
+    query = signed_query(encrypt_type="aes")
+    encrypted = crypto.encrypt_message(xml, query["nonce"], query["timestamp"])
+    query["msg_signature"] = xmltodict.parse(encrypted)["xml"]["MsgSignature"]
+    status, body = post(url, query, encrypted.encode())
+    if status == 200 and body not in (b"", b"success"):
+        reply = xmltodict.parse(body)["xml"]
+        assert "Encrypt" in reply and "Content" not in reply  # never a plaintext reply in safe mode
+        body = crypto.decrypt_message(body, reply["MsgSignature"], reply["TimeStamp"], reply["Nonce"]).encode()
+    return status, body
+
+
 def reply_content(live, openid: str, status: int, body: bytes, sends_before: int) -> str:
     """The text the user got: the passive reply, or (after ~4 s) the customer-service messages."""
     assert status == 200
@@ -78,7 +92,7 @@ def reply_content(live, openid: str, status: int, body: bytes, sends_before: int
 
 def say(live, openid: str, content: str, msg_id: str | None = None) -> str:
     sends_before = len(live.wechat_api.api.calls_to("/message/custom/send"))
-    status, body = post(live.webhook("wechat"), signed_query(), text_xml(openid, content, msg_id).encode())
+    status, body = send(live.webhook("wechat"), text_xml(openid, content, msg_id).encode())
     return reply_content(live, openid, status, body, sends_before)
 
 
@@ -123,6 +137,26 @@ def test_safe_mode_request_and_reply_are_encrypted(live_assistant) -> None:
     assert "休学" in reply_content(live_assistant, openid, status, body, sends_before)
 
 
+def test_a_plaintext_message_is_refused_in_safe_mode_and_nothing_is_stored(live_assistant) -> None:
+    msg_id = str(uuid.uuid4().int)[:18]
+    status, _ = post(live_assistant.webhook("wechat"), signed_query(), text_xml("o-plain", "你好", msg_id).encode())
+    assert status == 403 and not seen(live_assistant.database_url, msg_id)
+
+
+def test_signature_parameters_used_again_with_another_body_are_refused(live_assistant) -> None:
+    url, query = live_assistant.webhook("wechat"), signed_query(encrypt_type="aes")
+    first = crypto.encrypt_message(text_xml("o-replay", "你好"), query["nonce"], query["timestamp"])
+    query["msg_signature"] = xmltodict.parse(first)["xml"]["MsgSignature"]
+    assert post(url, query, first.encode())[0] == 200
+    assert post(url, query, first.encode())[0] == 200  # the same request again: WeChat's retry, answered
+    other_id = str(uuid.uuid4().int)[:18]
+    other = crypto.encrypt_message(text_xml("o-victim", "转人工", other_id), query["nonce"], query["timestamp"])
+    # Someone else's body under the captured parameters: refused (in safe mode its message signature would not
+    # match either; in plaintext mode the remembered parameters are what refuses it).
+    assert post(url, query, other.encode())[0] == 403
+    assert not seen(live_assistant.database_url, other_id)
+
+
 def test_wrong_message_signature_in_safe_mode_is_refused(live_assistant) -> None:
     query = signed_query(encrypt_type="aes")
     encrypted = crypto.encrypt_message(text_xml("o-x", "你好"), query["nonce"], query["timestamp"])
@@ -153,7 +187,7 @@ def test_replayed_old_request_is_refused(live_assistant) -> None:
     (b"\xff\xfe\x00garbage", 400),
 ])
 def test_bad_bodies_get_a_clear_4xx(live_assistant, body: bytes, status: int) -> None:
-    assert post(live_assistant.webhook("wechat"), signed_query(), body)[0] == status
+    assert send(live_assistant.webhook("wechat"), body)[0] == status
 
 
 def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -> None:
@@ -162,7 +196,7 @@ def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -
     body = text_xml(openid, "返乡创业有什么扶持", msg_id).encode()
     sends_before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
-        answers = list(pool.map(lambda _: post(live_assistant.webhook("wechat"), signed_query(), body), range(3)))
+        answers = list(pool.map(lambda _: send(live_assistant.webhook("wechat"), body), range(3)))
     assert all(status == 200 for status, _ in answers)
     passive = [xmltodict.parse(content)["xml"]["Content"] for _, content in answers
                if content not in (b"success", b"")]
@@ -179,11 +213,11 @@ def test_retries_of_one_message_run_one_turn_and_get_one_reply(live_assistant) -
 
 
 def test_subscribe_gets_a_welcome_and_an_image_gets_a_please_type(live_assistant) -> None:
-    status, body = post(live_assistant.webhook("wechat"), signed_query(), event_xml("o-new", "subscribe").encode())
+    status, body = send(live_assistant.webhook("wechat"), event_xml("o-new", "subscribe").encode())
     assert status == 200 and "欢迎关注创业助手" in xmltodict.parse(body)["xml"]["Content"]
     image = text_xml("o-img", "x").replace("<![CDATA[text]]>", "<![CDATA[image]]>").replace(
         "<Content><![CDATA[x]]></Content>", "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl>")
-    status, body = post(live_assistant.webhook("wechat"), signed_query(), image.encode())
+    status, body = send(live_assistant.webhook("wechat"), image.encode())
     assert status == 200 and "文字" in xmltodict.parse(body)["xml"]["Content"]
 
 
@@ -199,7 +233,7 @@ def test_a_voice_message_with_recognition_is_answered_and_logged_as_voice(live_a
     openid = f"o-{uuid.uuid4().hex[:12]}"
     sends_before = len(live_assistant.wechat_api.api.calls_to("/message/custom/send"))
     voice = voice_xml(openid, "返乡创业有啥扶持。").encode()
-    status, body = post(live_assistant.webhook("wechat"), signed_query(), voice)
+    status, body = send(live_assistant.webhook("wechat"), voice)
     text = reply_content(live_assistant, openid, status, body, sends_before)
     assert "返乡" in text and "四(四)" in text
     hashed = hash_sender(conversation_id("wechat", openid), load_settings().sender_hash_salt)
@@ -210,14 +244,14 @@ def test_a_voice_message_with_recognition_is_answered_and_logged_as_voice(live_a
 
 
 def test_a_voice_message_without_recognition_asks_for_text(live_assistant) -> None:
-    status, body = post(live_assistant.webhook("wechat"), signed_query(), voice_xml("o-voice", None).encode())
+    status, body = send(live_assistant.webhook("wechat"), voice_xml("o-voice", None).encode())
     assert status == 200 and "语音暂时还听不了" in xmltodict.parse(body)["xml"]["Content"]
 
 
 @pytest.mark.parametrize("content", ["😀😀 创业补贴？", "控制\x01字符\x7f", "孤立\udcff代理", "]]>"])
 def test_odd_text_never_causes_a_server_error(live_assistant, content: str) -> None:
     body = text_xml(f"o-{uuid.uuid4().hex[:8]}", content).encode("utf-8", errors="surrogatepass")
-    status, _ = post(live_assistant.webhook("wechat"), signed_query(), body)
+    status, _ = send(live_assistant.webhook("wechat"), body)
     assert status < 500
 
 
@@ -244,7 +278,7 @@ def test_undeliverable_message_is_recorded_not_retried(live_assistant) -> None:
 def test_an_overlong_message_is_answered_with_a_request_to_split_it_and_not_run(live_assistant) -> None:
     openid = f"o-{uuid.uuid4().hex[:12]}"
     long_question = "大学生创业有社保补贴吗" * 200  # 2 200 characters, under the 64 KB body limit
-    status, body = post(live_assistant.webhook("wechat"), signed_query(), text_xml(openid, long_question).encode())
+    status, body = send(live_assistant.webhook("wechat"), text_xml(openid, long_question).encode())
     assert status == 200 and "消息太长" in xmltodict.parse(body)["xml"]["Content"]
     hashed = hash_sender(conversation_id("wechat", openid), load_settings().sender_hash_salt)
     with engine_for(live_assistant.database_url).connect() as connection:
@@ -255,7 +289,7 @@ def test_an_overlong_message_is_answered_with_a_request_to_split_it_and_not_run(
 def test_a_message_at_the_limit_is_still_answered(live_assistant) -> None:
     question = "大学生创业有社保补贴吗？"
     text = question + "。" * (MAX_MESSAGE_CHARS - len(question))
-    status, body = post(live_assistant.webhook("wechat"), signed_query(),
+    status, body = send(live_assistant.webhook("wechat"),
                         text_xml(f"o-{uuid.uuid4().hex[:12]}", text).encode())
     assert status == 200 and "消息太长" not in body.decode()
 

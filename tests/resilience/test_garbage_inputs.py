@@ -221,7 +221,6 @@ def _twilio_message(text: bytes) -> bytes:
 
 ENDPOINTS = {endpoint.name: endpoint for endpoint in [
     Endpoint("rest", _rest, _rest_message, _rest_answered),
-    Endpoint("wechat", _wechat_plain, _wechat_message, _wechat_answered),
     Endpoint("wechat-aes", _wechat_aes, _wechat_message, _wechat_answered),
     Endpoint("wechat-aes-envelope", _wechat_aes_envelope, _wechat_message, lambda answer: None),
     Endpoint("telegram", _telegram, _telegram_message, _telegram_answered),
@@ -497,12 +496,23 @@ WECHAT_REFUSED = {
 }
 
 
-@pytest.mark.parametrize("mode", ["wechat", "wechat-aes"])
 @pytest.mark.parametrize("case", sorted(WECHAT_REFUSED))
-def test_malformed_wechat_messages_get_a_400(garbage_server: GarbageServer, mode: str, case: str) -> None:
-    answer = post(garbage_server, ENDPOINTS[mode], WECHAT_REFUSED[case])
+def test_malformed_wechat_messages_get_a_400(garbage_server: GarbageServer, case: str) -> None:
+    answer = post(garbage_server, ENDPOINTS["wechat-aes"], WECHAT_REFUSED[case])
     assert answer.status == 400, answer
-    assert_normal_request_answered(garbage_server, ENDPOINTS[mode])
+    assert_normal_request_answered(garbage_server, ENDPOINTS["wechat-aes"])
+
+
+@pytest.mark.parametrize("body", [_wechat_message("你好".encode()), RANDOM_BYTES, *WECHAT_REFUSED.values()],
+                         ids=["message", "random-bytes", *WECHAT_REFUSED])
+def test_a_plaintext_post_in_safe_mode_is_refused_whatever_it_holds(garbage_server: GarbageServer,
+                                                                    body: bytes) -> None:
+    """The server has an AES key (safe mode): WeChat then encrypts every message, so a plaintext POST, however
+    well signed, is a downgrade and never reaches the parser."""
+    request = _wechat_plain(garbage_server, body)
+    answer = send(garbage_server.port, "POST", request.target, body, request.headers)
+    assert answer.status == 403, answer
+    assert_normal_request_answered(garbage_server, ENDPOINTS["wechat-aes"])
 
 
 @pytest.mark.parametrize("query", [
@@ -794,7 +804,8 @@ CONSOLE_GROWTH_LIMIT_KB = 2 * KB
 
 
 def _garbage_round(server: GarbageServer) -> int:
-    """One garbage request of every kind to every endpoint (plus the REST refusals); how many were sent."""
+    """One garbage request of every kind to every endpoint (plus the REST refusals and plaintext WeChat posts in
+    safe mode); how many were sent."""
     sent = 0
     for endpoint_name, kind in MATRIX:
         endpoint, garbage = ENDPOINTS[endpoint_name], GARBAGE[kind]
@@ -803,6 +814,10 @@ def _garbage_round(server: GarbageServer) -> int:
         sent += 1
     for body in REST_REFUSED.values():
         assert post(server, ENDPOINTS["rest"], body).status == 400
+        sent += 1
+    for body in (RANDOM_BYTES, *WECHAT_REFUSED.values()):  # plaintext in safe mode: refused before parsing
+        request = _wechat_plain(server, body)
+        assert send(server.port, "POST", request.target, body, request.headers).status == 403
         sent += 1
     return sent
 

@@ -31,6 +31,7 @@ from bot.storage.turns import turns
 from tests.conftest import MODEL_PATH
 
 SALT = "scaleout-test-salt"
+CONTACT_KEY = "Y29udGFjdC1rZXktb2YtdGhlLXNjYWxlb3V0LXRlc3Q="  # a Fernet key (32 bytes, URL-safe base64)
 
 
 @dataclass
@@ -99,7 +100,8 @@ def cluster(shared_backends: SharedBackends) -> Iterator[Cluster]:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: run `make train`")
     prepare_database(shared_backends.database_url)
-    environment = {"DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT, "SANIC_WORKERS": "2",
+    environment = {"DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT,
+                   "HANDOFF_CONTACT_KEY": CONTACT_KEY, "SANIC_WORKERS": "2",
                    **shared_backends.redis}
     with running_replicas(MODEL_PATH, 2, environment) as replicas:
         yield Cluster(replicas, shared_backends)

@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.prod import free_port
 from bot.server import HOST
 from bot.settings import PROJECT_DIR
-from tests.scaleout.conftest import SALT, SharedBackends, say
+from tests.scaleout.conftest import CONTACT_KEY, SALT, SharedBackends, say
 
 START_SECONDS = 240
 
@@ -56,7 +56,7 @@ def test_one_replica_with_two_workers_answers_on_the_front_port(shared_backends:
     port = free_port()
     front = f"http://{HOST}:{port}"
     environment = {**os.environ, "DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT,
-                   **shared_backends.redis}
+                   "HANDOFF_CONTACT_KEY": CONTACT_KEY, **shared_backends.redis}
     launcher = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve-prod", "--replicas", "1", "--workers", "2", "--port", str(port)],
         cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -11,6 +11,7 @@ from rasa.utils.endpoints import read_endpoint_config
 from bot.cli import main
 from bot.prod import ENDPOINTS_FILE, ProdProfileError, check_backends, prod_environment, redis_environment
 from bot.settings import PROJECT_DIR
+from bot.storage.contacts import new_key
 from bot.storage.lock_store import PromptRedisLockStore, SharedLocksNeeded
 
 POSTGRESQL_URL = "postgresql://postgres@127.0.0.1:5432/chuangye"
@@ -76,9 +77,20 @@ def test_serve_prod_refuses_to_start_without_the_salt(monkeypatch: pytest.Monkey
     assert "needs SENDER_HASH_SALT" in capsys.readouterr().err
 
 
+def test_serve_prod_refuses_to_start_without_a_valid_contact_key(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("SENDER_HASH_SALT", "a-test-salt-of-this-deployment")
+    monkeypatch.delenv("HANDOFF_CONTACT_KEY", raising=False)
+    assert main(["serve-prod", "--replicas", "1"]) == 2
+    assert "needs HANDOFF_CONTACT_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("HANDOFF_CONTACT_KEY", "not-a-fernet-key")
+    assert main(["serve-prod", "--replicas", "1"]) == 2
+    assert "must be a Fernet key" in capsys.readouterr().err
+
+
 def test_serve_prod_says_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     monkeypatch.setenv("SENDER_HASH_SALT", "a-test-salt-of-this-deployment")
+    monkeypatch.setenv("HANDOFF_CONTACT_KEY", new_key())
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]

@@ -16,7 +16,13 @@ from bot.channels.sms_gateways import LogGateway
 from bot.console.accounts import create_staff
 from bot.console.login_limits import record_attempt
 from bot.console.sessions import start_session
-from bot.storage.channel_state import claim_message, record_undelivered, save_menu, set_sms_opt_out
+from bot.storage.channel_state import (
+    claim_message,
+    is_replayed,
+    record_undelivered,
+    save_menu,
+    set_sms_opt_out,
+)
 from bot.storage.database import engine_for
 from bot.storage.handoffs import handoff_requests, open_handoffs, record_handoff
 from bot.storage.retention import DEFAULT_RETENTION_DAYS, KEPT, PURGED, purge
@@ -75,6 +81,7 @@ def write_a_row_to_every_table(database_url: str) -> None:
     add_rasa_events(database_url, [0])
     record_handoff(database_url, "salt", f"someone-{time.monotonic_ns()}", "rest", None)
     claim_message(database_url, "telegram", str(time.monotonic_ns()))
+    is_replayed(database_url, "wechat", f"{time.time_ns()}:nonce:signature:", b"<xml/>")
     save_menu(database_url, "sms", f"hash-{time.monotonic_ns()}", ["/greet"])
     record_undelivered(database_url, "wechat", "hash", "timeout", "回复")
     asyncio.run(LogGateway(database_url, "salt").send("+8613912345678", "回复"))
