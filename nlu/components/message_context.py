@@ -13,6 +13,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu.aspects import read_aspect
+from nlu.components.fallback import ACT_CHOSEN_BY_KEY
 from nlu.language import detect_language
 from nlu.regions import read_regions
 
@@ -104,6 +105,7 @@ class RegionScope(GraphComponent):
                 continue
             add_entity(message, REGION_ENTITY, region, type(self).__name__)
             message.set(SCOPE_REASON_KEY, OTHER_REGION, add_to_output=True)
+            message.set(ACT_CHOSEN_BY_KEY, type(self).__name__, add_to_output=True)  # not by the ranking
             if act == OUT_OF_SCOPE:
                 continue
             ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []

@@ -42,6 +42,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.fallback import ACT_CHOSEN_BY_KEY
 from nlu.components.message_context import add_entity
 
 NO_TOPIC = "none"
@@ -253,6 +254,8 @@ class ActClassifier(LinearClassifierComponent, IntentClassifier):
         ranked = ranking(self.model, probabilities, self.config["ranking_length"])
         out_of_scope = next((entry for entry in ranked if entry[INTENT_NAME_KEY] == OUT_OF_SCOPE_ACT), None)
         if out_of_scope and out_of_scope[PREDICTED_CONFIDENCE_KEY] >= self.config["out_of_scope_threshold"]:
+            if ranked[0] is not out_of_scope:  # chosen by the threshold, not as the likeliest (see fallback.py)
+                message.set(ACT_CHOSEN_BY_KEY, "out_of_scope_threshold", add_to_output=True)
             ranked = [out_of_scope, *(entry for entry in ranked if entry is not out_of_scope)]
         message.set(INTENT, ranked[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranked, add_to_output=True)
