@@ -31,6 +31,7 @@ import contextlib
 import math
 import os
 import random
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -59,6 +60,7 @@ CHANNEL_VARIABLES = ("WECHAT_TOKEN", "TELEGRAM_BOT_TOKEN", "SMS_WEBHOOK_SECRET")
 CHIT_CHAT = ("greet", "thank", "goodbye", "ask_capabilities")
 ELIGIBILITY_ANSWERS = ("inform", "affirm", "deny")
 PACED_CONNECTIONS = 64  # enough that a paced turn never waits for a free connection
+REST_TOKEN = secrets.token_hex(16)  # this run's REST_API_TOKEN (the production profile serves REST only with one)
 
 
 @dataclass
@@ -204,7 +206,8 @@ async def simulate(url: str, phrases: Phrases, load: Load, seconds: float, warmu
     run_id = f"{load.label}-{random.Random().getrandbits(32):08x}"  # senders new to the tracker store
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=max(load.users, PACED_CONNECTIONS if load.rate else 1), force_close=True)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector,
+                                     headers={"Authorization": f"Bearer {REST_TOKEN}"}) as session:
 
         async def turn(sender: str, kind: str, text: str) -> None:
             sent = time.perf_counter()
@@ -294,9 +297,9 @@ async def _paced(turn: Turn, phrases: Phrases, rate: float, deadline: float, rng
 def profile_environment(run: Run, temporary: Path, database_url: str) -> Iterator[tuple[dict[str, str], str]]:
     """The servers' environment and endpoints file for ``run``: SQLite and one process (development profile),
     or a throw-away PostgreSQL schema, Redis and ``run.workers`` Sanic workers (production profile)."""
-    no_channels = {name: "" for name in CHANNEL_VARIABLES}
+    rest_only = {**{name: "" for name in CHANNEL_VARIABLES}, "REST_API_TOKEN": REST_TOKEN}
     if run.name != "ours_prod":
-        yield {"DATABASE_URL": f"sqlite:///{temporary / 'bench.db'}", **no_channels}, "endpoints.yml"
+        yield {"DATABASE_URL": f"sqlite:///{temporary / 'bench.db'}", **rest_only}, "endpoints.yml"
         return
     from bot.prod import ENDPOINTS_FILE, prepare_database, prod_environment
     from bot.storage.scratch_schema import postgresql_schema_url, throwaway_schema
@@ -305,7 +308,7 @@ def profile_environment(run: Run, temporary: Path, database_url: str) -> Iterato
         url = postgresql_schema_url(database_url, schema)
         prepare_database(url)
         environment = {**prod_environment(url, run.workers), "REDIS_KEY_PREFIX": f"bench{schema[-12:]}"}
-        yield {**environment, **no_channels}, ENDPOINTS_FILE
+        yield {**environment, **rest_only}, ENDPOINTS_FILE
 
 
 def measure(run: Run, phrases: Phrases, passes: list[Load], seconds: dict[int, float], warmup_turns: int,

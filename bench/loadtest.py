@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -57,6 +58,7 @@ from bot.storage.turns import turns
 LOG_DIR = PROJECT_DIR / ".rasa" / "loadtest"
 START_TIMEOUT_SECONDS = 420.0
 TURN_TIMEOUT_SECONDS = 60.0
+REST_TOKEN = secrets.token_hex(16)  # this run's REST_API_TOKEN
 
 POLICY_QUESTIONS = (
     "大学生创业有社保补贴吗", "休学创业学籍怎么办", "科研人员离岗创业有什么政策", "创业担保贷款能贷多少",
@@ -374,6 +376,7 @@ async def load(args: argparse.Namespace, database_url: str, salt: str) -> int:
     front = f"http://{HOST}:{port}"
     environment = {
         "DATABASE_URL": database_url, "SENDER_HASH_SALT": salt, "HANDOFF_CONTACT_KEY": new_key(),
+        "REST_API_TOKEN": REST_TOKEN,  # the production profile serves REST only to callers with the token
         "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_AES_KEY": "",
         "WECHAT_API_BASE_URL": wechat.api_base_url,
         "TELEGRAM_BOT_TOKEN": "", "SMS_WEBHOOK_SECRET": "",  # REST and WeChat only
@@ -392,7 +395,8 @@ async def load(args: argparse.Namespace, database_url: str, salt: str) -> int:
             print(f"serving after {time.monotonic() - started:.0f} s; warming up", flush=True)
             run_id = uuid.uuid4().hex[:8]
             timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
-            async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+            async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0),
+                                             headers={"Authorization": f"Bearer {REST_TOKEN}"}) as session:
                 run = Run(front, wechat, session, 0.0, args.think, args.seed, run_id)
                 await warm_up(run, args.replicas)
                 print(f"{args.users} users for {args.seconds:.0f} s", flush=True)

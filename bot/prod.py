@@ -190,7 +190,10 @@ def prod_environment(database_url: str, workers: int = 1) -> dict[str, str]:
     """Everything the replicas read beyond the inherited environment (``workers``: Sanic processes per server)."""
     if workers < 1:
         raise ProdProfileError("--workers must be at least 1")
-    return {"DATABASE_URL": database_url, "SANIC_WORKERS": str(workers), **redis_environment()}
+    # REST is served on the same front address as the channels: there it answers only callers with REST_API_TOKEN
+    # (and is off without one).
+    return {"DATABASE_URL": database_url, "SANIC_WORKERS": str(workers), "REST_REQUIRE_TOKEN": "1",
+            **redis_environment()}
 
 
 def check_port_free(port: int) -> None:

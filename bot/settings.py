@@ -59,6 +59,10 @@ class Settings:
     action_timeout_seconds: float = 4.0
     # Fernet key of the hand-off contacts (bot/storage/contacts.py).
     handoff_contact_key: str = ""
+    # REST: a caller must send "Authorization: Bearer <rest_token>" when it is set; with ``rest_requires_token``
+    # (the production profile) and no token, REST is off.
+    rest_token: str | None = None
+    rest_requires_token: bool = False
 
 
 def _env(name: str) -> str | None:
@@ -147,4 +151,6 @@ def load_settings() -> Settings:
         sms=_sms(),
         action_timeout_seconds=float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 4.0),
         handoff_contact_key=os.environ.get("HANDOFF_CONTACT_KEY") or installation_contact_key(),
+        rest_token=_env("REST_API_TOKEN"),
+        rest_requires_token=(_env("REST_REQUIRE_TOKEN") or "").lower() in ("1", "true", "yes"),
     )

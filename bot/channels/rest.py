@@ -18,6 +18,7 @@ whole Rasa server; "rest" is always on, so every channel is covered.
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +32,7 @@ from sanic.response import HTTPResponse
 from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, VOUCHED_CHANNELS
 from bot.channels.payloads import as_user_text
 from bot.http_framing import install_framing_guard
+from bot.settings import Settings, load_settings
 from bot.storage.availability import begin_watch
 
 MAX_SENDER_CHARS = 255  # Rasa's SQL tracker store keeps sender_id in a VARCHAR(255)
@@ -47,8 +49,9 @@ class RestRequestError(Exception):
         self.reason = reason
 
     def response(self) -> HTTPResponse:
-        error = "too_large" if self.status == 413 else "bad_request"
-        return response.json({"error": error, "message": self.reason}, status=self.status,
+        error = {413: "too_large", 401: "unauthorized", 403: "forbidden"}.get(self.status, "bad_request")
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        return response.json({"error": error, "message": self.reason}, status=self.status, headers=headers,
                              dumps=lambda data: json.dumps(data, ensure_ascii=False))
 
 
@@ -118,6 +121,19 @@ def parse_rest_request(body: bytes) -> dict[str, Any]:
     return payload
 
 
+def check_access(settings: Settings, authorization: str | None) -> None:
+    """RestRequestError unless the caller may use REST: anyone in development; with REST_API_TOKEN set, only a
+    caller that sends it as a bearer token (401 otherwise); in the production profile without a token, nobody
+    (403: REST is off there, since it shares the front address with the channels)."""
+    if settings.rest_token:
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                  settings.rest_token.encode()):
+            raise RestRequestError(401, 'send the REST token as "Authorization: Bearer <REST_API_TOKEN>"')
+    elif settings.rest_requires_token:
+        raise RestRequestError(403, "REST is off in the production profile; set REST_API_TOKEN to turn it on")
+
+
 class RestInput(RasaRestInput):
     """Rasa's REST channel under its own name and URL, refusing malformed requests before Rasa reads them.
 
@@ -130,12 +146,14 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        settings = load_settings()
 
         @webhook.middleware("request")
         async def validate(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None  # the health route
             try:
+                check_access(settings, request.headers.get("authorization"))
                 payload = parse_rest_request(request.body or b"")
             except RestRequestError as refused:
                 return refused.response()

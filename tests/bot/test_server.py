@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +75,29 @@ def test_rest_eligibility_dialogue_keeps_state_between_requests(rest_url: str) -
     assert custom["kind"] == "eligibility"
     assert custom["verdict"] == "eligible"
     assert custom["departments"][0] == "省科技厅"
+
+
+def post_with(url: str, message: str, authorization: str | None) -> int:
+    body = json.dumps({"sender": "rest-token-user", "message": message}).encode()
+    headers = {"Content-Type": "application/json", **({"Authorization": authorization} if authorization else {})}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=60) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+@pytest.mark.parametrize(("token", "expected"), [("live-rest-token", {None: 401, "Bearer nope": 401,
+                                                                      "Bearer live-rest-token": 200}),
+                                                 ("", {None: 403, "Bearer live-rest-token": 403})])
+def test_rest_in_the_production_profile_needs_the_token_and_is_off_without_one(
+        database_url: str, token: str, expected: dict[str | None, int]) -> None:
+    rasa_port, action_port = free_port(), free_port()
+    processes = start_servers(MODEL_PATH, rasa_port, action_port, {
+        "DATABASE_URL": database_url, "REST_REQUIRE_TOKEN": "1", "REST_API_TOKEN": token})
+    try:
+        assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
+        url = f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+        assert {authorization: post_with(url, "你好", authorization) for authorization in expected} == expected
+    finally:
+        stop_servers(processes)

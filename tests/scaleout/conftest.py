@@ -32,6 +32,7 @@ from tests.conftest import MODEL_PATH
 
 SALT = "scaleout-test-salt"
 CONTACT_KEY = "Y29udGFjdC1rZXktb2YtdGhlLXNjYWxlb3V0LXRlc3Q="  # a Fernet key (32 bytes, URL-safe base64)
+REST_TOKEN = "scaleout-test-rest-token"
 
 
 @dataclass
@@ -107,11 +108,11 @@ def cluster(shared_backends: SharedBackends) -> Iterator[Cluster]:
         yield Cluster(replicas, shared_backends)
 
 
-def say(url: str, sender: str, message: str) -> list[dict[str, Any]]:
-    """One REST turn; ``url`` is a replica's or the proxy's base URL."""
+def say(url: str, sender: str, message: str, token: str | None = None) -> list[dict[str, Any]]:
+    """One REST turn; ``url`` is a replica's or the proxy's base URL; ``token``: the REST_API_TOKEN to send."""
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
 

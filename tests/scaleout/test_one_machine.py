@@ -18,10 +18,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
+
 from bot.prod import free_port
 from bot.server import HOST
 from bot.settings import PROJECT_DIR
-from tests.scaleout.conftest import CONTACT_KEY, SALT, SharedBackends, say
+from tests.scaleout.conftest import CONTACT_KEY, REST_TOKEN, SALT, SharedBackends, say
 
 START_SECONDS = 240
 
@@ -56,7 +58,7 @@ def test_one_replica_with_two_workers_answers_on_the_front_port(shared_backends:
     port = free_port()
     front = f"http://{HOST}:{port}"
     environment = {**os.environ, "DATABASE_URL": shared_backends.database_url, "SENDER_HASH_SALT": SALT,
-                   "HANDOFF_CONTACT_KEY": CONTACT_KEY, **shared_backends.redis}
+                   "HANDOFF_CONTACT_KEY": CONTACT_KEY, "REST_API_TOKEN": REST_TOKEN, **shared_backends.redis}
     launcher = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve-prod", "--replicas", "1", "--workers", "2", "--port", str(port)],
         cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -70,8 +72,11 @@ def test_one_replica_with_two_workers_answers_on_the_front_port(shared_backends:
         assert rasa_server_processes(launcher.pid) == 3  # Sanic's main process and its two workers
 
         sender = f"one-machine-{uuid.uuid4().hex[:12]}"
+        with pytest.raises(urllib.error.HTTPError) as refused:  # REST shares the front address: token only
+            say(front, sender, "大学生创业有社保补贴吗")
+        assert refused.value.code == 401
         for message in ("大学生创业有社保补贴吗", "找哪个部门?"):
-            customs = [reply["custom"] for reply in say(front, sender, message) if "custom" in reply]
+            customs = [reply["custom"] for reply in say(front, sender, message, REST_TOKEN) if "custom" in reply]
             assert customs and customs[-1]["topic"] == "student_startup_social_insurance", message
     finally:
         launcher.send_signal(signal.SIGINT)
