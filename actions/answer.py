@@ -13,6 +13,7 @@ from actions.common import (
     CLARIFY,
     FORM_NAME,
     current_topic,
+    department_in_message,
     facts_in_latest_message,
     intent_payload,
     kb,
@@ -196,6 +197,8 @@ class ActionAnswerDepartment(Action):
         topic = topic_of_turn(tracker)
         aspect = requested_aspect(tracker)
         named = department_in_message(tracker)
+        if named is not None and topic is not None and named in topic.departments and aspect == "contact":
+            return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, "contact")]
         if named is not None and (topic is None or (aspect == "contact" and topic_in_message(tracker) is None)):
             text = wording["named_contact"].format(department=department_reference(named, language)) \
                 + hotline_sentence(language)
@@ -210,17 +213,6 @@ class ActionAnswerDepartment(Action):
         if aspect not in ("contact", "how_to_apply"):  # "去哪办" is answered as how to apply, which names whom
             aspect = "department"
         return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, aspect)]
-
-
-def department_in_message(tracker: Tracker) -> str | None:
-    """The 2015 short name of a department the message names ("人社厅电话多少" → 省人社厅), if any."""
-    text = tracker.latest_message.get("text") or ""
-    best: tuple[int, str] | None = None
-    for department in kb().departments.values():
-        for name in (department.short, department.full, *department.aliases):
-            if name and name in text and (best is None or len(name) > best[0]):
-                best = (len(name), department.short)
-    return best[1] if best else None
 
 
 class ActionShowSource(Action):

@@ -198,3 +198,14 @@ def departments_sentence(topic: Topic, language: str = CHINESE) -> str:
     if topic.supporting_departments:
         return wording["departments"].format(lead=lead, others=supporting_departments(topic, language))
     return wording["departments_lead_only"].format(lead=lead)
+
+
+def department_in_message(tracker: Tracker) -> str | None:
+    """The 2015 short name of a department the message names ("人社厅电话多少" → 省人社厅), if any."""
+    text = tracker.latest_message.get("text") or ""
+    best: tuple[int, str] | None = None
+    for department in kb().departments.values():
+        for name in (department.short, department.full, *department.aliases):
+            if name and name in text and (best is None or len(name) > best[0]):
+                best = (len(name), department.short)
+    return best[1] if best else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.common import topic_being_checked, topic_in_message
+from actions.common import department_in_message, topic_being_checked, topic_in_message
 from actions.replies import parks_in
 from policy_kb.models import Topic
 
@@ -55,6 +55,8 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     named = topic_in_message(tracker)
     if named is not None and named.id != topic.id:
         return None
+    if asks_its_contact(tracker, topic):
+        return topic
     reading = tracker.latest_message.get("aspect") or {}
     if reading.get("elliptical"):
         return topic
@@ -75,3 +77,13 @@ def relates_to(topic: Topic, words: str, tracker: Tracker) -> bool:
         return True
     ranking = tracker.latest_message.get("topic_ranking") or []
     return bool(ranking) and ranking[0].get("name") == topic.id
+
+
+def asks_its_contact(tracker: Tracker, topic: Topic) -> bool:
+    """A phone, address or website question about one of the measure's own departments ("人社厅电话多少" while on
+    the job-search grant), or about none in particular ("咨询电话多少"): about the measure under discussion,
+    whatever act the classifier saw. A department of another measure is a question of its own."""
+    if next(tracker.get_latest_entity_values("aspect"), None) != "contact":
+        return False
+    named = department_in_message(tracker)
+    return named is None or named in topic.departments

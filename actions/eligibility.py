@@ -27,6 +27,7 @@ from actions.common import (
     topic_being_checked,
     topic_in_message,
 )
+from actions.context import NAMED_CONFIDENCE, topic_confidence
 from actions.feedback import feedback_buttons
 from nlu.facts import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
@@ -185,6 +186,18 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
     return found
 
 
+def asks_about_another_measure(tracker: Tracker) -> bool:
+    """A "那X呢" follow-up whose X clearly names a measure other than the one being checked ("那休学创业呢"
+    during the social-insurance check). It leaves the check even when its words also read as an answer ("休学":
+    a student); an answer that merely sounds like another measure ("做有色金属冶炼加工的", the industry asked
+    for) does not."""
+    if not (tracker.latest_message.get("aspect") or {}).get("continuation"):
+        return False
+    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    return (named is not None and current is not None and named.id != current.id
+            and topic_confidence(tracker) >= NAMED_CONFIDENCE)
+
+
 class ValidateEligibilityForm(FormValidationAction):
     """Keeps the form asking while the engine needs more facts; merges every fact the user gives."""
 
@@ -204,6 +217,8 @@ class ValidateEligibilityForm(FormValidationAction):
                                   domain: DomainDict) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "fact_answer":
             return {}  # the form is just starting: nothing has been asked yet
+        if asks_about_another_measure(tracker):
+            return {}  # "那休学创业呢": the form rejects and the rules answer it, though "休学" reads as an answer
         found = answer_from_message(tracker, tracker.get_slot("requested_fact"))
         if found:
             return {"fact_answer": json.dumps(found, ensure_ascii=False)}

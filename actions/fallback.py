@@ -18,8 +18,9 @@ from actions.common import (
     messages,
     payload,
     reply_language,
+    topic_in_message,
 )
-from actions.context import followup_topic
+from actions.context import NAMED_CONFIDENCE, followup_topic, topic_confidence
 from actions.eligibility import ActionTakeFacts, situation_in_message
 
 
@@ -40,6 +41,9 @@ class ActionClarify(Action):
         answered = answer_followup(dispatcher, tracker)
         if answered is not None:
             return answered
+        named = topic_in_message(tracker)
+        if named is not None and torn_between_questions_about_it(tracker):
+            return answer_topic(dispatcher, tracker, named)
         if situation_in_message(tracker):  # "兰交大应届毕业生 有残疾证 想问下有啥政策": facts, read as such
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
         choices = likely_topics(tracker)
@@ -49,6 +53,20 @@ class ActionClarify(Action):
             return []
         offer_topics(dispatcher, tracker, choices)
         return []
+
+
+# Acts that ask about a measure: when the act classifier hesitates only between these and the topic is clear,
+# the answer on the topic serves either (it starts the check for an eligibility question).
+QUESTION_ACTS = ("ask_policy", "check_eligibility", "ask_department", "show_source")
+
+
+def torn_between_questions_about_it(tracker: Tracker) -> bool:
+    """The fallback came from two close acts that both ask about the measure the message clearly names
+    ("我手机138… 大学生创业有社保补贴吗": asking, or checking?), not from a message nobody could read."""
+    acts = [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
+            if entry.get("name") != "nlu_fallback"][:2]
+    return len(acts) == 2 and all(act in QUESTION_ACTS for act in acts) and topic_confidence(tracker) >= (
+        NAMED_CONFIDENCE)
 
 
 class ActionOutOfScope(Action):

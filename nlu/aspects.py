@@ -73,11 +73,15 @@ def read_aspect(text: str) -> AspectReading:
     for aspect in rules.order:
         for pattern in rules.cues[aspect]:
             match = pattern.search(lowered)
-            if match:
+            if match and not _GIVES_A_VALUE.match(lowered, match.end()):
                 rest = lowered[:match.start()] + " " + lowered[match.end():]
                 return AspectReading(aspect, match.group(0), is_content_free(rest), None)
     continuation = _continuation(lowered)
     return AspectReading(OVERVIEW, None, False, continuation)
+
+
+# A cue followed by a number states a value ("我手机138…", "营收3000万"): the user gives it, not asks for it.
+_GIVES_A_VALUE = re.compile(r"\s*[:：是为]?\s*[+0-9０-９]")
 
 
 def continuation_of(text: str) -> str | None:

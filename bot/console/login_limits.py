@@ -1,4 +1,10 @@
-"""Login rate limiting: too many failures for one name or one address within a window → refuse (429)."""
+"""Login rate limiting: too many failures for one name or one address within a window → refuse (429).
+
+An attempt is written down as a failure *before* its password is checked, and it may be checked only if it is
+among the first ``max_failures`` failures of its name and of its address in the window (by row id, the order of
+writing). So the limit holds when many attempts arrive at once: they cannot all read "no failures yet" and all
+go on to check a password. A successful check turns its row into a success.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,44 @@ from bot.console.schema import login_attempts
 from bot.console.times import utc_now
 from bot.storage.database import engine_for
 
+KEEP_ATTEMPTS = dt.timedelta(days=1)  # older attempts are dropped on the way (the window is minutes)
 
-def is_limited(database_url: str, name: str, remote: str, max_failures: int, window_minutes: int) -> bool:
-    """True when ``name`` or ``remote`` already has ``max_failures`` failed logins within the window."""
-    since = utc_now() - dt.timedelta(minutes=window_minutes)
-    failures = (login_attempts.c.success == sa.false()) & (login_attempts.c.at >= since)
-    count = sa.select(sa.func.count()).select_from(login_attempts)
+
+def claim_attempt(database_url: str, name: str, remote: str, max_failures: int, window_minutes: int) -> int | None:
+    """Write the attempt down as a failure and return its id, or None (nothing kept) when it is over the limit:
+    ``max_failures`` earlier failures within the window for ``name`` or for ``remote``."""
+    now = utc_now()
+    name, remote = name[:64], remote[:64]
+    with engine_for(database_url).begin() as connection:
+        connection.execute(login_attempts.delete().where(login_attempts.c.at < now - KEEP_ATTEMPTS))
+        attempt_id = int(connection.execute(login_attempts.insert().values(
+            name=name, remote=remote, at=now, success=False)).inserted_primary_key[0])
+    since = now - dt.timedelta(minutes=window_minutes)
+    earlier_failures = sa.select(sa.func.count()).select_from(login_attempts).where(
+        (login_attempts.c.success == sa.false()) & (login_attempts.c.at >= since)
+        & (login_attempts.c.id < attempt_id))
     with engine_for(database_url).connect() as connection:
-        by_name = connection.execute(count.where(failures & (login_attempts.c.name == name))).scalar_one()
-        if by_name >= max_failures:
-            return True
-        by_remote = connection.execute(count.where(failures & (login_attempts.c.remote == remote))).scalar_one()
-    return by_remote >= max_failures
+        over = any(connection.execute(earlier_failures.where(column == value)).scalar_one() >= max_failures
+                   for column, value in ((login_attempts.c.name, name), (login_attempts.c.remote, remote)))
+    if over:
+        forget_attempt(database_url, attempt_id)  # a refused attempt does not lengthen the lock
+        return None
+    return attempt_id
+
+
+def mark_success(database_url: str, attempt_id: int) -> None:
+    with engine_for(database_url).begin() as connection:
+        connection.execute(login_attempts.update().where(login_attempts.c.id == attempt_id).values(success=True))
+
+
+def forget_attempt(database_url: str, attempt_id: int) -> None:
+    """Remove an attempt that was not the user's doing to count (refused, or the server was too busy to check)."""
+    with engine_for(database_url).begin() as connection:
+        connection.execute(login_attempts.delete().where(login_attempts.c.id == attempt_id))
 
 
 def record_attempt(database_url: str, name: str, remote: str, success: bool) -> None:
-    """Store the attempt; attempts older than a day are dropped on the way (the window is minutes)."""
-    now = utc_now()
+    """Write down a finished attempt (for scripts and tests; sign-in uses ``claim_attempt``)."""
     with engine_for(database_url).begin() as connection:
-        connection.execute(login_attempts.delete().where(login_attempts.c.at < now - dt.timedelta(days=1)))
-        connection.execute(login_attempts.insert().values(name=name[:64], remote=remote[:64], at=now,
+        connection.execute(login_attempts.insert().values(name=name[:64], remote=remote[:64], at=utc_now(),
                                                           success=success))

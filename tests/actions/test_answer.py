@@ -168,3 +168,21 @@ def test_is_the_document_still_valid_with_no_measure_in_view(kb) -> None:
     dispatcher, _ = run(ActionShowSource(), tracker("这个文件还管用吗", act="show_source"))
     text = dispatcher.messages[0]["text"]
     assert "2015-12-12" in text and "没写失效日期" in text and "12345" in text
+
+
+def test_a_phone_question_about_the_measures_own_department_stays_on_the_measure() -> None:
+    grant = "graduate_job_search_grant"  # its departments include 省人社厅 (人社厅, 社保局 …)
+    for action, act in ((ActionAnswerDepartment(), "ask_department"), (ActionOutOfScope(), "out_of_scope")):
+        dispatcher, _ = run(action, tracker("人社厅电话多少", act, slots={"topic": grant}))
+        [message] = dispatcher.messages
+        assert message["custom"]["topic"] == grant and message["custom"]["aspect"] == "contact", act
+        assert "12345" in message["text"]  # no invented number: the hotline, with its source
+    dispatcher, _ = run(ActionOutOfScope(), tracker("咨询电话多少", "out_of_scope", slots={"topic": grant}))
+    assert dispatcher.messages[0]["custom"]["topic"] == grant  # no department named: the measure's own
+
+
+def test_a_phone_question_about_another_department_is_not_put_on_the_measure() -> None:
+    dispatcher, _ = run(ActionAnswerDepartment(), tracker("知识产权局电话多少", "ask_department",
+                                                          slots={"topic": "graduate_job_search_grant"}))
+    [message] = dispatcher.messages
+    assert message["custom"]["topic"] is None and message["custom"]["department"] == "省知识产权局"

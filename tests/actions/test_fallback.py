@@ -61,3 +61,26 @@ def test_english_out_of_scope_is_english() -> None:
     entities = [{"entity": "language", "value": "en"}]
     [message] = run(ActionOutOfScope(), tracker_with_ranking([], "out_of_scope", entities, "visa?")).messages
     assert message["text"].startswith("That question is outside") and message["custom"]["language"] == "en"
+
+
+def test_hesitating_only_between_two_questions_about_a_clearly_named_measure_answers_it() -> None:
+    entities = [{"entity": "topic", "value": "student_startup_social_insurance", "confidence_entity": 0.99}]
+    latest = {"text": "我手机[手机号] 大学生创业有社保补贴吗", "intent": {"name": "nlu_fallback", "confidence": 0.2},
+              "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.2},
+                                 {"name": "check_eligibility", "confidence": 0.46},
+                                 {"name": "ask_policy", "confidence": 0.42}],
+              "topic_ranking": [{"name": "student_startup_social_insurance", "confidence": 0.99}],
+              "entities": entities}
+    messages = run(ActionClarify(), Tracker("clarify-user", {}, latest, [], False, None, {}, None)).messages
+    assert messages[0]["custom"]["kind"] in ("answer", "eligibility")
+    assert messages[0]["custom"]["topic"] == "student_startup_social_insurance"
+
+
+def test_hesitating_between_a_question_and_something_else_still_asks() -> None:
+    entities = [{"entity": "topic", "value": "startup_guarantee_loan", "confidence_entity": 0.95}]
+    latest = {"text": "贷款", "intent": {"name": "nlu_fallback", "confidence": 0.2},
+              "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.2}, {"name": "inform", "confidence": 0.4},
+                                 {"name": "ask_policy", "confidence": 0.38}],
+              "topic_ranking": [{"name": "startup_guarantee_loan", "confidence": 0.95}], "entities": entities}
+    [message] = run(ActionClarify(), Tracker("clarify-user", {}, latest, [], False, None, {}, None)).messages
+    assert message["custom"]["kind"] == "clarify"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 
 import requests
@@ -153,6 +154,23 @@ def test_five_failures_for_one_name_lock_that_name_out(console: Console, clear_l
             {"name": REVIEWER[0], "remote": f"203.0.113.{n}", "at": now, "success": False} for n in range(5)])
     assert console.browser().login(*REVIEWER).status_code == 429
     assert console.browser().login(*ADMIN).status_code == 303  # other names are not affected
+
+
+def test_the_failure_limit_holds_when_thirty_attempts_arrive_at_once(console: Console,
+                                                                    clear_login_attempts: None) -> None:
+    """Each attempt is counted before its password is checked: at most five are ever checked."""
+    browsers = [console.browser() for _ in range(30)]
+    forms = [browser.get("/login") for browser in browsers]  # each its own CSRF cookie, fetched beforehand
+    assert all(form.status_code == 200 for form in forms)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(lambda browser: browser.login(REVIEWER[0], "wrong-password").status_code,
+                                 browsers))
+    assert statuses.count(401) <= 5 and set(statuses) <= {401, 429, 503}, statuses
+    with engine_for(console.database_url).connect() as connection:
+        failures = connection.execute(sa.select(sa.func.count()).select_from(login_attempts)
+                                      .where(login_attempts.c.success == sa.false())).scalar()
+    assert failures == statuses.count(401)  # refused attempts leave no row behind
+    assert console.browser().login(*REVIEWER).status_code == 429  # and the lock holds
 
 
 def test_old_failures_do_not_count(console: Console, clear_login_attempts: None) -> None:

@@ -48,6 +48,13 @@ def test_overview_is_an_aspect_and_every_aspect_has_cues() -> None:
     assert aspects()[0] == "overview" and len(aspects()) == 12 and "full" in aspects()
 
 
+@pytest.mark.parametrize(("text", "aspect"), [("我手机13812345678 大学生创业有社保补贴吗", "overview"),
+                                             ("电话：0931-8888888 想问问创业贷款", "overview"),
+                                             ("人社厅电话多少", "contact")])
+def test_a_cue_followed_by_a_number_gives_a_value_and_asks_nothing(text: str, aspect: str) -> None:
+    assert read_aspect(text).aspect == aspect
+
+
 @pytest.mark.parametrize("text", ["详细", "详细点", "具体说说", "More", "tell me more"])
 def test_asking_for_more_is_the_full_card(text: str) -> None:
     reading = read_aspect(text)

@@ -20,6 +20,7 @@ from bot.console.web import (
     login_views,
 )
 from bot.console.web.auth import authenticate
+from bot.console.web.hashing import HashingPool
 from bot.console.web.responses import problem
 from bot.http_framing import install_framing_guard
 
@@ -62,6 +63,7 @@ def create_app(config: ConsoleConfig, name: str = "chuangye_console") -> Sanic:
     if config.proxies_count:
         app.config.PROXIES_COUNT = config.proxies_count
     app.ctx.config = config
+    app.ctx.hashing_pool = HashingPool()  # password checks off the database threads, with a bounded queue
     install_framing_guard(app)  # Sanic 21.12 spins forever on "Content-Length: -5"
     app.register_middleware(authenticate, "request")
     app.register_middleware(_security_headers, "response")

@@ -10,10 +10,11 @@ from sanic.response import HTTPResponse
 
 from bot.console import audit
 from bot.console.accounts import authenticate
-from bot.console.login_limits import is_limited, record_attempt
+from bot.console.login_limits import claim_attempt, forget_attempt, mark_success
 from bot.console.sessions import csrf_matches, end_session, start_session
 from bot.console.texts import texts
 from bot.console.web.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, local_target, set_cookie
+from bot.console.web.hashing import PoolFull
 from bot.console.web.responses import config_of, page, problem, see_other
 from bot.console.web.threads import in_thread
 
@@ -52,10 +53,18 @@ async def login(request: Request) -> HTTPResponse:
     password = request.form.get("password") or ""
     remote = _remote(request)
     window = config.login_window_minutes
-    if await in_thread(is_limited, config.database_url, name, remote, config.max_login_failures, window):
+    # Counted before the password is checked, so that attempts arriving together cannot all pass the limit.
+    attempt = await in_thread(claim_attempt, config.database_url, name, remote, config.max_login_failures, window)
+    if attempt is None:
         return problem(request, 429, headers={"Retry-After": str(window * 60)})
-    member = await in_thread(authenticate, config.database_url, name, password) if name and password else None
-    await in_thread(record_attempt, config.database_url, name, remote, member is not None)
+    try:
+        member = (await request.app.ctx.hashing_pool.run(authenticate, config.database_url, name, password)
+                  if name and password else None)
+    except PoolFull:
+        await in_thread(forget_attempt, config.database_url, attempt)  # not the user's failure
+        return problem(request, 503, headers={"Retry-After": "5"})
+    if member is not None:
+        await in_thread(mark_success, config.database_url, attempt)
     if member is None:
         return _login_page(request, status=401, error=texts()["errors"]["login_failed"], name=name)
     token = await in_thread(start_session, config.database_url, member.id, config.session_hours)

@@ -15,7 +15,7 @@ from bot.console.schema import MAX_ROW_ID
 from bot.console.texts import texts
 
 ERROR_KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-              429: "rate_limited", 500: "server_error"}
+              429: "rate_limited", 500: "server_error", 503: "busy"}
 
 
 def is_row_id(value: int | str) -> bool:

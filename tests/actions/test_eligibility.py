@@ -1,0 +1,50 @@
+"""Tests for actions/eligibility.py without a trained model: what the check takes as an answer, and what leaves it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.eligibility import ValidateEligibilityForm
+from nlu.aspects import read_aspect
+
+SOCIAL_INSURANCE = "student_startup_social_insurance"
+
+
+def during_check(text: str, act: str, topic: str | None, confidence: float = 1.0,
+                 entities: list[dict[str, Any]] | None = None) -> Tracker:
+    """The social-insurance check has asked for the student status; the NLU read ``text`` as given."""
+    reading = read_aspect(text)
+    found = [*(entities or []), *([{"entity": "topic", "value": topic, "confidence_entity": confidence}]
+                                  if topic else [])]
+    latest = {"text": text, "intent": {"name": act, "confidence": 0.9}, "entities": found,
+              "aspect": {"name": reading.aspect, "cue": reading.cue, "elliptical": reading.elliptical,
+                         "continuation": reading.continuation}}
+    slots = {"topic": SOCIAL_INSURANCE, "requested_slot": "fact_answer", "requested_fact": "student_status",
+             "facts": {}, "language": "zh"}
+    return Tracker("check-user", slots, latest, [], False, None, {"name": "eligibility_form"}, None)
+
+
+def extracted(state: Tracker) -> dict[str, Any]:
+    return asyncio.run(ValidateEligibilityForm().extract_fact_answer(CollectingDispatcher(), state, {}))
+
+
+def test_that_x_naming_another_measure_leaves_the_check_though_it_reads_as_an_answer() -> None:
+    student = [{"entity": "student_status", "value": "in_school"}]
+    assert extracted(during_check("那休学创业呢", "ask_policy", "student_leave_of_absence",
+                                  entities=student)) == {}  # the rules answer the leave of absence
+    # The same words as an answer, not a "那X呢": taken as the answer.
+    answer = extracted(during_check("我现在休学在创业", "inform", "student_leave_of_absence", entities=student))
+    assert json.loads(answer["fact_answer"]).get("student_status")
+
+
+def test_an_answer_that_sounds_like_another_measure_stays_an_answer() -> None:
+    """Asked for the industry, "做有色金属冶炼加工的" sounds like the parks (read as ask_policy): still an answer."""
+    state = during_check("做有色金属冶炼加工的", "ask_policy", "demonstration_parks", confidence=0.92,
+                         entities=[{"entity": "industry", "value": "有色金属冶炼加工"}])
+    state.slots["requested_fact"] = "industry"
+    assert json.loads(extracted(state)["fact_answer"]) == {"industry": "有色金属冶炼加工"}
