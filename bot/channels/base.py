@@ -10,6 +10,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic.request import Request
 
 from bot.channels.payloads import as_user_text
+from bot.channels.rate_limit import sender_limiter
 from bot.channels.render import ChannelReply, channel_messages
 from bot.errors import BadRequest
 from bot.settings import load_settings
@@ -65,6 +66,19 @@ def too_long_reply(text: str) -> ChannelReply | None:
     return ChannelReply(texts=[wording["too_long"].format(limit=MAX_MESSAGE_CHARS)])
 
 
+# Channels where every reply is paid for (per SMS segment).
+PAID_CHANNELS = ("sms",)
+
+
+def too_fast_reply(text: str) -> ChannelReply:
+    """The "please slow down" reply to a message over the sender's rate limit (not run as a turn)."""
+    from nlu.language import detect_language
+
+    rate = sender_limiter().rate
+    wording = channel_messages(detect_language(text) or "zh")
+    return ChannelReply(texts=[wording["too_fast"].format(limit=rate.limit, seconds=rate.window_seconds)])
+
+
 # Channels whose ids the platform vouches for. A conversation is keyed by channel and id, so the same id on another
 # channel (or a REST caller naming it) is another conversation; REST refuses senders that begin with these.
 VOUCHED_CHANNELS = ("wechat", "telegram", "sms")
@@ -86,6 +100,9 @@ async def run_turn(on_new_message: OnNewMessage, channel: str, sender_id: str, t
     refused = too_long_reply(text)
     if refused is not None:
         return refused
+    over = sender_limiter().over_by(sender_hash(conversation_id(channel, sender_id)))
+    if over:  # an SMS costs the sender and us: the "slow down" goes once per window there
+        return too_fast_reply(text) if over == 1 or channel not in PAID_CHANNELS else ChannelReply(texts=[])
     database_url = load_settings().database_url
     hashed = sender_hash(sender_id)
     text = menu_choice(database_url, channel, hashed, text) or as_user_text(text)

@@ -29,8 +29,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, VOUCHED_CHANNELS
+from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, VOUCHED_CHANNELS, conversation_id, sender_hash
 from bot.channels.payloads import as_user_text
+from bot.channels.rate_limit import sender_limiter
 from bot.http_framing import install_framing_guard
 from bot.settings import Settings, load_settings
 from bot.storage.availability import begin_watch
@@ -49,8 +50,10 @@ class RestRequestError(Exception):
         self.reason = reason
 
     def response(self) -> HTTPResponse:
-        error = {413: "too_large", 401: "unauthorized", 403: "forbidden"}.get(self.status, "bad_request")
-        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        error = {413: "too_large", 401: "unauthorized", 403: "forbidden", 429: "too_many_requests"}.get(
+            self.status, "bad_request")
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": str(sender_limiter().rate.window_seconds)}
+                   }.get(self.status)
         return response.json({"error": error, "message": self.reason}, status=self.status, headers=headers,
                              dumps=lambda data: json.dumps(data, ensure_ascii=False))
 
@@ -157,6 +160,10 @@ class RestInput(RasaRestInput):
                 payload = parse_rest_request(request.body or b"")
             except RestRequestError as refused:
                 return refused.response()
+            if sender_limiter().over_by(sender_hash(conversation_id(self.name(), payload["sender"]))):
+                rate = sender_limiter().rate
+                return RestRequestError(429, f"more than {rate.limit} messages in {rate.window_seconds} s from "
+                                             "this sender; send it again shortly").response()
             payload["message"] = as_user_text(payload["message"])  # only the assistant's own button payloads
             payload["input_channel"] = self.name()  # set by the server, never by the caller
             request.parsed_json = payload  # what Rasa's handler reads as request.json

@@ -101,3 +101,26 @@ def test_rest_in_the_production_profile_needs_the_token_and_is_off_without_one(
         assert {authorization: post_with(url, "你好", authorization) for authorization in expected} == expected
     finally:
         stop_servers(processes)
+
+
+def test_a_rest_sender_over_the_rate_limit_gets_429_and_others_are_answered(database_url: str) -> None:
+    rasa_port, action_port = free_port(), free_port()
+    processes = start_servers(MODEL_PATH, rasa_port, action_port, {"DATABASE_URL": database_url,
+                                                                   "SENDER_RATE_LIMIT": "2/3600"})
+    try:
+        assert wait_until_up(f"http://{HOST}:{rasa_port}/", timeout_seconds=240), "Rasa server did not start"
+        url = f"http://{HOST}:{rasa_port}/webhooks/rest/webhook"
+        body = json.dumps({"sender": "rest-rate-user", "message": "你好"}).encode()
+        statuses = []
+        for _ in range(3):
+            request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    statuses.append(answer.status)
+            except urllib.error.HTTPError as refused:
+                statuses.append(refused.code)
+                assert refused.headers["Retry-After"] == "3600"
+        assert statuses == [200, 200, 429]
+        assert post_with(url, "你好", None) == 200  # "rest-token-user": another sender
+    finally:
+        stop_servers(processes)
