@@ -29,7 +29,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, VOUCHED_CHANNELS, conversation_id, sender_hash
+from bot.channels.base import (
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    VOUCHED_CHANNELS,
+    clean_text,
+    conversation_id,
+    sender_hash,
+)
 from bot.channels.payloads import as_user_text
 from bot.channels.rate_limit import sender_limiter
 from bot.http_framing import install_framing_guard
@@ -164,7 +171,12 @@ class RestInput(RasaRestInput):
                 rate = sender_limiter().rate
                 return RestRequestError(429, f"more than {rate.limit} messages in {rate.window_seconds} s from "
                                              "this sender; send it again shortly").response()
-            payload["message"] = as_user_text(payload["message"])  # only the assistant's own button payloads
+            # Control and format characters out (U+202E would turn the text around in the console), then only the
+            # assistant's own button payloads skip the NLU.
+            text = clean_text(payload["message"])
+            if not text:
+                return RestRequestError(400, '"message" has no printable text').response()
+            payload["message"] = as_user_text(text)
             payload["input_channel"] = self.name()  # set by the server, never by the caller
             request.parsed_json = payload  # what Rasa's handler reads as request.json
             request.ctx.storage_watch = begin_watch()  # the handler runs in this task: it sees the watch

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,6 +44,8 @@ from bot.storage.channel_state import claim_message, is_replayed, record_undeliv
 logger = logging.getLogger(__name__)
 
 PASSIVE_REPLY_SECONDS = 4.0  # WeChat gives up after 5 s
+# What WeChat sends as FromUserName: an openid of letters, digits, "-" and "_" (28 characters today).
+OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TIMESTAMP_WINDOW_SECONDS = 300  # older or future-dated requests are replays
 SEND_TIMEOUT_SECONDS = 10.0
 VOICE = "voice"
@@ -124,6 +127,8 @@ def read_message(xml: str) -> tuple[Any, str]:
         raise BadRequest(400, "malformed XML") from error
     if not isinstance(message.source, str) or not message.source.strip():
         raise BadRequest(400, "message without a sender (FromUserName)")
+    if not OPENID.fullmatch(message.source):  # it goes back into the reply's XML: "]]>" would end its CDATA
+        raise BadRequest(400, "FromUserName is not an openid (letters, digits, '-' and '_')")
     if message.type == "text" and not isinstance(message.content, (str, type(None))):
         raise BadRequest(400, "text message whose Content is not text")
     return message, key

@@ -243,6 +243,13 @@ def test_a_voice_message_with_recognition_is_answered_and_logged_as_voice(live_a
     assert row.user_text == "返乡创业有啥扶持。" and row.input_mode == "voice"
 
 
+@pytest.mark.parametrize("openid", ["o]]><x>evil</x><![CDATA[", "o pen id", "o\u202eid", "x" * 65])
+def test_a_sender_that_is_not_an_openid_is_refused(live_assistant, openid: str) -> None:
+    msg_id = str(uuid.uuid4().int)[:18]
+    status, _ = send(live_assistant.webhook("wechat"), text_xml(openid, "你好", msg_id))
+    assert status == 400 and not seen(live_assistant.database_url, msg_id)
+
+
 def test_a_voice_message_without_recognition_asks_for_text(live_assistant) -> None:
     status, body = send(live_assistant.webhook("wechat"), voice_xml("o-voice", None).encode())
     assert status == 200 and "语音暂时还听不了" in xmltodict.parse(body)["xml"]["Content"]

@@ -53,6 +53,13 @@ def test_rest_turns_are_logged_redacted_and_hashed(live_assistant: LiveAssistant
     assert rows[1]["kind"] == "handoff" and rows[1]["handoff_requested"] is True
 
 
+def test_direction_marks_and_control_characters_never_reach_the_log(live_assistant: LiveAssistant) -> None:
+    sender = "rest-bidi-user"
+    say(live_assistant.base_url, sender, "\u202e大学生创业\u200b有社保补贴吗\x07")
+    [row] = logged(live_assistant.database_url, sender)
+    assert row["user_text"] == "大学生创业有社保补贴吗"
+
+
 def model_actions() -> list[str]:
     """The actions in the trained model's domain (the live server runs the model, not domain.yml)."""
     with tarfile.open(MODEL_PATH) as archive:
