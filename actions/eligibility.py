@@ -186,16 +186,23 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
     return found
 
 
+# Acts that ask about a measure rather than answer a question of the check.
+QUESTION_ACTS = {"ask_policy", "ask_department", "show_source"}
+
+
 def asks_about_another_measure(tracker: Tracker) -> bool:
-    """A "那X呢" follow-up whose X clearly names a measure other than the one being checked ("那休学创业呢"
-    during the social-insurance check). It leaves the check even when its words also read as an answer ("休学":
-    a student); an answer that merely sounds like another measure ("做有色金属冶炼加工的", the industry asked
-    for) does not."""
-    if not (tracker.latest_message.get("aspect") or {}).get("continuation"):
-        return False
+    """A question that clearly names a measure other than the one being checked: a "那X呢" ("那休学创业呢"
+    during the social-insurance check), or a question in so many words ("我学妹想办休学，学籍会被注销吗"). It
+    leaves the check even when its words also read as an answer ("休学", "大三": a student); an answer that
+    merely sounds like another measure ("做有色金属冶炼加工的", the industry asked for) does not."""
     named, current = topic_in_message(tracker), topic_being_checked(tracker)
-    return (named is not None and current is not None and named.id != current.id
-            and topic_confidence(tracker) >= NAMED_CONFIDENCE)
+    if named is None or current is None or named.id == current.id or topic_confidence(tracker) < NAMED_CONFIDENCE:
+        return False
+    if (tracker.latest_message.get("aspect") or {}).get("continuation"):
+        return True
+    act = (tracker.latest_message.get("intent") or {}).get("name")
+    text = tracker.latest_message.get("text") or ""
+    return act in QUESTION_ACTS and says_any(text, "question_markers", (reply_language(tracker),))
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -309,8 +316,11 @@ class ActionStartCheck(Action):
         facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
-        if topic is not None and situation_in_message(tracker) and not situation_in_message(tracker, topic):
-            topic = None  # the classifier's topic is not what the person's situation bears on: screen them all
+        if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
+                and not situation_in_message(tracker, topic)):
+            # The classifier's guess is not what the person's situation bears on: screen them all. A measure the
+            # message clearly names ("the 2-3% price deduction for consortium bids") is checked all the same.
+            topic = None
         if topic is None:  # "我能享受哪些政策": every measure, on what is known of the person
             from actions.screening import screen_situation
 

@@ -9,7 +9,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.eligibility import ValidateEligibilityForm
+from actions.eligibility import ActionStartCheck, ValidateEligibilityForm
 from nlu.aspects import read_aspect
 
 SOCIAL_INSURANCE = "student_startup_social_insurance"
@@ -37,6 +37,9 @@ def test_that_x_naming_another_measure_leaves_the_check_though_it_reads_as_an_an
     student = [{"entity": "student_status", "value": "in_school"}]
     assert extracted(during_check("那休学创业呢", "ask_policy", "student_leave_of_absence",
                                   entities=student)) == {}  # the rules answer the leave of absence
+    asked = during_check("我学妹还在读大三，想办休学过来一起干，学籍会被注销吗", "ask_policy",
+                         "student_leave_of_absence", confidence=0.95, entities=student)
+    assert extracted(asked) == {}  # a question in so many words about another measure leaves too
     # The same words as an answer, not a "那X呢": taken as the answer.
     answer = extracted(during_check("我现在休学在创业", "inform", "student_leave_of_absence", entities=student))
     assert json.loads(answer["fact_answer"]).get("student_status")
@@ -48,3 +51,25 @@ def test_an_answer_that_sounds_like_another_measure_stays_an_answer() -> None:
                          entities=[{"entity": "industry", "value": "有色金属冶炼加工"}])
     state.slots["requested_fact"] = "industry"
     assert json.loads(extracted(state)["fact_answer"]) == {"industry": "有色金属冶炼加工"}
+
+
+def start_check(confidence: float) -> tuple[CollectingDispatcher, list]:
+    """ "Can we … the price deduction for consortium bids?" with facts that bear on other measures only."""
+    text = "We're a firm in Wuwei. Can we get the 2-3% price deduction for consortium bids?"
+    latest = {"text": text, "intent": {"name": "check_eligibility", "confidence": 0.9},
+              "entities": [{"entity": "topic", "value": "government_procurement", "confidence_entity": confidence},
+                           {"entity": "employer_type", "value": "enterprise"},
+                           {"entity": "business_in_gansu", "value": True}],
+              "aspect": {"name": "overview", "cue": None, "elliptical": False, "continuation": None}}
+    state = Tracker("start-user", {"language": "en", "facts": {}}, latest, [], False, None, {}, None)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionStartCheck().run(dispatcher, state, {}))
+    return dispatcher, events
+
+
+def test_a_measure_the_message_clearly_names_is_checked_though_the_facts_bear_on_others() -> None:
+    _, events = start_check(confidence=1.0)
+    assert {"event": "slot", "timestamp": None, "name": "topic", "value": "government_procurement"} in events
+    dispatcher, _ = start_check(confidence=0.5)  # a guess of the classifier: the situation is screened instead
+    assert dispatcher.messages
+    assert all(message["custom"].get("topic") != "government_procurement" for message in dispatcher.messages)
