@@ -3,11 +3,14 @@ measure under discussion is about that measure, whatever act the classifier saw 
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 
 from actions.common import department_in_message, topic_being_checked, topic_in_message
 from actions.replies import parks_in
 from policy_kb.models import Topic
+from policy_kb.translations import english_topics
 
 # Below this confidence, a topic the classifier sees in a bare aspect question ("专利多少钱" is sure, "补几年" is
 # noise) does not take the conversation away from the measure under discussion.
@@ -41,9 +44,13 @@ def topic_confidence(tracker: Tracker) -> float:
 
 
 def names_detail_of(topic: Topic, words: str) -> bool:
-    """``words`` hold one of the measure's terms, or a park of its list."""
+    """``words`` hold one of the measure's terms (Chinese, or English: "and for researchers?"), or a park of its
+    list."""
     if any(term in words for term in topic.terms):
         return True
+    lowered = words.lower()
+    if any(re.search(rf"\b{re.escape(term)}", lowered) for term in english_topics()[topic.id].terms):
+        return True  # from the start of a word: "researcher" in "researchers", never "vat" in "innovation"
     return bool(parks_in(topic, words))
 
 

@@ -36,6 +36,7 @@ class TopicText:
     benefits: tuple[str, ...]
     status_notes: tuple[str, ...]
     not_in_document: tuple[str, ...]
+    terms: tuple[str, ...] = ()  # English only: lower-case words that name the measure ("researcher")
 
 
 def chinese_text(topic: Topic) -> TopicText:
@@ -51,7 +52,8 @@ def load_english_topic(path: Path, topic: Topic) -> TopicText:
     record = _read(path)
     text = TopicText(str(record["title"]), str(record["section_title"]), str(record["summary"]).strip(),
                      tuple(record.get("who") or ()), tuple(record.get("benefits") or ()),
-                     tuple(record.get("status_notes") or ()), tuple(record.get("not_in_document") or ()))
+                     tuple(record.get("status_notes") or ()), tuple(record.get("not_in_document") or ()),
+                     tuple(str(term).lower() for term in record.get("terms") or ()))
     for field_name, original in (("who", topic.who), ("benefits", topic.benefits),
                                  ("status_notes", topic.status_notes), ("not_in_document", topic.not_in_document)):
         if len(getattr(text, field_name)) != len(original):

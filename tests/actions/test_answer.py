@@ -186,3 +186,16 @@ def test_a_phone_question_about_another_department_is_not_put_on_the_measure() -
                                                           slots={"topic": "graduate_job_search_grant"}))
     [message] = dispatcher.messages
     assert message["custom"]["topic"] is None and message["custom"]["department"] == "省知识产权局"
+
+
+def test_an_english_what_about_x_switches_when_x_names_another_measure() -> None:
+    """ "And for researchers?" after the students' leave: the classifier is only 0.61 sure, but "researchers"
+    names the researchers' measure in English; "那经费呢" (0.63 sure of the fees) names nothing and stays."""
+    switch = tracker("And for researchers?", slots={"topic": "student_leave_of_absence", "language": "en"},
+                     entities=[{"entity": "topic", "value": "researcher_leave_startup", "confidence_entity": 0.61}])
+    dispatcher, _ = run(ActionAnswerTopic(), switch)
+    assert dispatcher.messages[0]["custom"]["topic"] == "researcher_leave_startup"
+    stay = tracker("那经费呢", slots={"topic": "researcher_leave_startup"},
+                   entities=[{"entity": "topic", "value": "administrative_fees", "confidence_entity": 0.63}])
+    dispatcher, _ = run(ActionAnswerTopic(), stay)
+    assert dispatcher.messages[0]["custom"]["topic"] == "researcher_leave_startup"

@@ -62,3 +62,12 @@ def test_a_translation_with_a_missing_item_is_refused(kb, tmp_path) -> None:
     path.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
     with pytest.raises(TranslationError, match="benefits has 5 items, the Chinese topic 6"):
         load_english_topic(path, topic)
+
+
+def test_every_topic_has_english_terms_and_no_term_names_two_measures() -> None:
+    topics = english_topics()
+    assert all(text.terms and all(term == term.lower() for term in text.terms) for text in topics.values())
+    clashes = [(first, term, second, other) for first, text in topics.items() for term in text.terms
+               for second, other_text in topics.items() if second != first
+               for other in other_text.terms if re.search(rf"\b{re.escape(other)}", term)]
+    assert clashes == []
