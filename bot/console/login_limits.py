@@ -1,9 +1,10 @@
 """Login rate limiting: too many failures for one name or one address within a window → refuse (429).
 
-An attempt is written down as a failure *before* its password is checked, and it may be checked only if it is
-among the first ``max_failures`` failures of its name and of its address in the window (by row id, the order of
-writing). So the limit holds when many attempts arrive at once: they cannot all read "no failures yet" and all
-go on to check a password. A successful check turns its row into a success.
+An attempt is written down as a failure *before* its password is checked, in a transaction that counts the
+failures before it and that other claims wait for, and it may be checked only if fewer than ``max_failures``
+failures of its name and of its address are in the window. So the limit holds when many attempts arrive at once:
+they cannot all read "no failures yet" and all go on to check a password. A successful check turns its row into a
+success.
 """
 
 from __future__ import annotations
@@ -21,23 +22,29 @@ KEEP_ATTEMPTS = dt.timedelta(days=1)  # older attempts are dropped on the way (t
 
 def claim_attempt(database_url: str, name: str, remote: str, max_failures: int, window_minutes: int) -> int | None:
     """Write the attempt down as a failure and return its id, or None (nothing kept) when it is over the limit:
-    ``max_failures`` earlier failures within the window for ``name`` or for ``remote``."""
+    ``max_failures`` earlier failures within the window for ``name`` or for ``remote``.
+
+    Claims are serialised, so concurrent attempts count each other: SQLite lets one writing transaction in at a
+    time (the insert comes first), and on PostgreSQL the transaction locks the table against other claims
+    (sign-ins are rare; reads are not blocked).
+    """
     now = utc_now()
     name, remote = name[:64], remote[:64]
+    since = now - dt.timedelta(minutes=window_minutes)
     with engine_for(database_url).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("LOCK TABLE login_attempts IN SHARE ROW EXCLUSIVE MODE"))
         connection.execute(login_attempts.delete().where(login_attempts.c.at < now - KEEP_ATTEMPTS))
         attempt_id = int(connection.execute(login_attempts.insert().values(
             name=name, remote=remote, at=now, success=False)).inserted_primary_key[0])
-    since = now - dt.timedelta(minutes=window_minutes)
-    earlier_failures = sa.select(sa.func.count()).select_from(login_attempts).where(
-        (login_attempts.c.success == sa.false()) & (login_attempts.c.at >= since)
-        & (login_attempts.c.id < attempt_id))
-    with engine_for(database_url).connect() as connection:
+        earlier_failures = sa.select(sa.func.count()).select_from(login_attempts).where(
+            (login_attempts.c.success == sa.false()) & (login_attempts.c.at >= since)
+            & (login_attempts.c.id != attempt_id))
         over = any(connection.execute(earlier_failures.where(column == value)).scalar_one() >= max_failures
                    for column, value in ((login_attempts.c.name, name), (login_attempts.c.remote, remote)))
-    if over:
-        forget_attempt(database_url, attempt_id)  # a refused attempt does not lengthen the lock
-        return None
+        if over:  # a refused attempt is not kept: it does not lengthen the lock
+            connection.execute(login_attempts.delete().where(login_attempts.c.id == attempt_id))
+            return None
     return attempt_id
 
 
