@@ -41,6 +41,7 @@ class SmsSettings:
     gateway_url: str | None
     max_segments: int
     twilio_auth_token: str | None
+    trust_forwarded: bool = False  # behind a reverse proxy: X-Forwarded-Proto/Host give the URL Twilio signed
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def _sms() -> SmsSettings | None:
     if not secret:
         return None
     return SmsSettings(secret, _env("SMS_GATEWAY") or "log", _env("SMS_GATEWAY_URL"),
-                       int(_env("SMS_MAX_SEGMENTS") or 3), _env("TWILIO_AUTH_TOKEN"))
+                       int(_env("SMS_MAX_SEGMENTS") or 3), _env("TWILIO_AUTH_TOKEN"),
+                       (_env("SMS_TRUST_FORWARDED") or "").lower() in ("1", "true", "yes"))
 
 
 def state_dir() -> Path:

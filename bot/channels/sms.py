@@ -22,7 +22,7 @@ import logging
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,12 +91,22 @@ def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -
     return base64.b64encode(digest).decode()
 
 
-def public_url(request: Request) -> str:
-    """The URL the gateway called: behind a proxy, X-Forwarded-Proto/Host name the public scheme and host."""
-    scheme = _first(request.headers.get("x-forwarded-proto")) or request.scheme
-    host = _first(request.headers.get("x-forwarded-host")) or request.host
-    query = f"?{request.query_string}" if request.query_string else ""
-    return f"{scheme}://{host}{request.path}{query}"
+def public_url(request: Request, trust_forwarded: bool) -> str:
+    """The URL the gateway called (what Twilio signs)."""
+    return called_url(request.scheme, request.host, request.path, request.query_string, request.headers,
+                      trust_forwarded)
+
+
+def called_url(scheme: str, host: str, path: str, query_string: str, headers: Mapping[str, str],
+               trust_forwarded: bool) -> str:
+    """The URL as the caller addressed it. Behind a reverse proxy (``trust_forwarded``: SMS_TRUST_FORWARDED set)
+    X-Forwarded-Proto/Host name the public scheme and host; otherwise they are ignored, since anyone can send
+    them and a signature made for another address must not be accepted here."""
+    if trust_forwarded:
+        scheme = _first(headers.get("x-forwarded-proto")) or scheme
+        host = _first(headers.get("x-forwarded-host")) or host
+    query = f"?{query_string}" if query_string else ""
+    return f"{scheme}://{host}{path}{query}"
 
 
 def _first(header: str | None) -> str:
@@ -259,7 +269,8 @@ class SmsInput(InputChannel):
         if not provided:
             raise BadRequest(403, "missing Twilio signature")
         params = parse_form(body)
-        verify_twilio_signature(self.sms.twilio_auth_token, public_url(request), params, provided)
+        verify_twilio_signature(self.sms.twilio_auth_token, public_url(request, self.sms.trust_forwarded), params,
+                                provided)
         return twilio_message(params)
 
     async def _handle(self, request: Request, on_new_message: OnNewMessage,

@@ -93,6 +93,7 @@ def live_channels(database_url: str) -> Iterator[tuple[int, list[subprocess.Pope
         "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_WEBHOOK_SECRET,
         "TELEGRAM_API_BASE_URL": f"{telegram_api.url}/bot",
         "SMS_WEBHOOK_SECRET": SMS_WEBHOOK_SECRET, "SMS_GATEWAY": "log", "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "SMS_TRUST_FORWARDED": "1",  # the proxy test: the test server stands for one behind a reverse proxy
     }
     processes = start_servers(MODEL_PATH, rasa_port, action_port, environment)
     try:

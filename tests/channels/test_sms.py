@@ -25,6 +25,7 @@ from bot.channels.sms import (
     OPT_OUT_CONFIRMATION,
     InboundSms,
     SmsInput,
+    called_url,
     message_key,
     opt_command,
     twilio_signature,
@@ -472,3 +473,12 @@ def test_odd_text_over_twilio_never_fails(live_assistant: LiveAssistant) -> None
                "X-Twilio-Signature": documented_twilio_signature(TWILIO_AUTH_TOKEN, url, dict(params))}
     status, answer = post(url, body, headers)
     assert status == 200 and answer["ok"] is True
+
+
+@pytest.mark.parametrize(("trust", "expected"), [
+    (False, "http://127.0.0.1:5005/webhooks/sms/twilio?a=1"),  # forwarded headers are anyone's to send
+    (True, "https://sms.example.org/webhooks/sms/twilio?a=1"),  # behind a reverse proxy that sets them
+])
+def test_forwarded_host_names_the_signed_url_only_behind_a_trusted_proxy(trust: bool, expected: str) -> None:
+    headers = {"x-forwarded-proto": "https", "x-forwarded-host": "sms.example.org, evil.example"}
+    assert called_url("http", "127.0.0.1:5005", "/webhooks/sms/twilio", "a=1", headers, trust) == expected
