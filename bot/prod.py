@@ -261,6 +261,8 @@ def serve_prod(replica_count: int, port: int | None = None, workers: int = 1) ->
     front_port = settings.rasa_port if port is None else port
     check_port_free(front_port)
     environment = prod_environment(settings.database_url, workers)
+    if replica_count > 1:  # the profile's own proxy is in front and sets X-Forwarded-Proto/Host itself
+        environment["SMS_TRUST_FORWARDED"] = "1"
     check_backends(settings.database_url, environment)
     prepare_database(settings.database_url)
     replicas = start_replicas(settings.model_path, replica_count, environment,
