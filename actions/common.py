@@ -28,6 +28,8 @@ CHITCHAT = "chitchat"
 HANDOFF = "handoff"
 
 FORM_NAME = "eligibility_form"
+# Acts that ask about a measure (rather than answer the check's question or give facts).
+MEASURE_QUESTION_ACTS = ("ask_policy", "ask_department", "show_source")
 
 MAX_CHOICES = 3
 # A topic this unlikely is not worth offering as a choice.

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     ELIGIBILITY,
     FORM_NAME,
+    MEASURE_QUESTION_ACTS,
     current_topic,
     departments_sentence,
     facts_in_latest_message,
@@ -186,10 +187,6 @@ def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[st
     return found
 
 
-# Acts that ask about a measure rather than answer a question of the check.
-QUESTION_ACTS = {"ask_policy", "ask_department", "show_source"}
-
-
 def asks_about_another_measure(tracker: Tracker) -> bool:
     """A question that clearly names a measure other than the one being checked: a "那X呢" ("那休学创业呢"
     during the social-insurance check), or a question in so many words ("我学妹想办休学，学籍会被注销吗"). It
@@ -202,7 +199,7 @@ def asks_about_another_measure(tracker: Tracker) -> bool:
         return True
     act = (tracker.latest_message.get("intent") or {}).get("name")
     text = tracker.latest_message.get("text") or ""
-    return act in QUESTION_ACTS and says_any(text, "question_markers", (reply_language(tracker),))
+    return act in MEASURE_QUESTION_ACTS and says_any(text, "question_markers", (reply_language(tracker),))
 
 
 class ValidateEligibilityForm(FormValidationAction):

@@ -13,6 +13,7 @@ from actions.answer import answer_topic, offer_topics
 from actions.common import (
     CHITCHAT,
     CLARIFY,
+    MEASURE_QUESTION_ACTS,
     OUT_OF_SCOPE,
     likely_topics,
     messages,
@@ -55,9 +56,9 @@ class ActionClarify(Action):
         return []
 
 
-# Acts that ask about a measure: when the act classifier hesitates only between these and the topic is clear,
-# the answer on the topic serves either (it starts the check for an eligibility question).
-QUESTION_ACTS = ("ask_policy", "check_eligibility", "ask_department", "show_source")
+# When the act classifier hesitates only between acts that ask about a measure and the topic is clear, the answer
+# on the topic serves either (it starts the check for an eligibility question).
+TOPIC_ANSWERING_ACTS = (*MEASURE_QUESTION_ACTS, "check_eligibility")
 
 
 def torn_between_questions_about_it(tracker: Tracker) -> bool:
@@ -65,7 +66,7 @@ def torn_between_questions_about_it(tracker: Tracker) -> bool:
     ("我手机138… 大学生创业有社保补贴吗": asking, or checking?), not from a message nobody could read."""
     acts = [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
             if entry.get("name") != "nlu_fallback"][:2]
-    return len(acts) == 2 and all(act in QUESTION_ACTS for act in acts) and topic_confidence(tracker) >= (
+    return len(acts) == 2 and all(act in TOPIC_ANSWERING_ACTS for act in acts) and topic_confidence(tracker) >= (
         NAMED_CONFIDENCE)
 
 

@@ -80,6 +80,15 @@ def redis_connection(redis: Mapping[str, str]) -> redis_client.Redis:
                               password=redis["REDIS_PASSWORD"] or None, socket_timeout=3)
 
 
+def shared_redis() -> tuple[redis_client.Redis, str] | None:
+    """The deployment's Redis client and key prefix when REDIS_HOST is set (the production profile: state that every
+    worker and replica must share), else None (one process keeps such state in memory)."""
+    if not os.environ.get("REDIS_HOST", "").strip():
+        return None
+    values = redis_environment()
+    return redis_connection(values), values["REDIS_KEY_PREFIX"]
+
+
 def check_backends(database_url: str, redis: Mapping[str, str]) -> None:
     """Refuse to start without a shared database server and a reachable Redis, with a one-line reason.
 

@@ -60,10 +60,14 @@ def too_long_reply(text: str) -> ChannelReply | None:
     """The "please split it" reply for a message over MAX_MESSAGE_CHARS (not run as a turn); None otherwise."""
     if len(text) <= MAX_MESSAGE_CHARS:
         return None
+    return ChannelReply(texts=[wording_for(text)["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+
+
+def wording_for(text: str) -> dict[str, Any]:
+    """The channel wording in the language of the message it answers (Chinese unless it reads as English)."""
     from nlu.language import detect_language
 
-    wording = channel_messages(detect_language(text) or "zh")
-    return ChannelReply(texts=[wording["too_long"].format(limit=MAX_MESSAGE_CHARS)])
+    return channel_messages(detect_language(text) or "zh")
 
 
 # Channels where every reply is paid for (per SMS segment).
@@ -72,11 +76,8 @@ PAID_CHANNELS = ("sms",)
 
 def too_fast_reply(text: str) -> ChannelReply:
     """The "please slow down" reply to a message over the sender's rate limit (not run as a turn)."""
-    from nlu.language import detect_language
-
     rate = sender_limiter().rate
-    wording = channel_messages(detect_language(text) or "zh")
-    return ChannelReply(texts=[wording["too_fast"].format(limit=rate.limit, seconds=rate.window_seconds)])
+    return ChannelReply(texts=[wording_for(text)["too_fast"].format(limit=rate.limit, seconds=rate.window_seconds)])
 
 
 # Channels whose ids the platform vouches for. A conversation is keyed by channel and id, so the same id on another

@@ -99,10 +99,8 @@ class SenderLimiter:
 @functools.lru_cache(maxsize=1)
 def sender_limiter() -> SenderLimiter:
     """The process's limiter, from SENDER_RATE_LIMIT and (for the shared counter) REDIS_HOST."""
-    rate = RateLimit.parse(os.environ.get("SENDER_RATE_LIMIT", "").strip() or DEFAULT_LIMIT)
-    if not os.environ.get("REDIS_HOST", "").strip():
-        return SenderLimiter(rate, MemoryCounter())
-    from bot.prod import redis_connection, redis_environment
+    from bot.prod import shared_redis
 
-    values = redis_environment()
-    return SenderLimiter(rate, RedisCounter(redis_connection(values), values["REDIS_KEY_PREFIX"]))
+    rate = RateLimit.parse(os.environ.get("SENDER_RATE_LIMIT", "").strip() or DEFAULT_LIMIT)
+    shared = shared_redis()
+    return SenderLimiter(rate, MemoryCounter() if shared is None else RedisCounter(*shared))

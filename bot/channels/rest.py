@@ -51,17 +51,16 @@ MAX_METADATA_DEPTH = 32  # deeper metadata fails when the tracker is copied or s
 class RestRequestError(Exception):
     """The request is refused with ``status``; ``reason`` tells the caller what to change."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.headers = headers
 
     def response(self) -> HTTPResponse:
         error = {413: "too_large", 401: "unauthorized", 403: "forbidden", 429: "too_many_requests"}.get(
             self.status, "bad_request")
-        headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": str(sender_limiter().rate.window_seconds)}
-                   }.get(self.status)
-        return response.json({"error": error, "message": self.reason}, status=self.status, headers=headers,
+        return response.json({"error": error, "message": self.reason}, status=self.status, headers=self.headers,
                              dumps=lambda data: json.dumps(data, ensure_ascii=False))
 
 
@@ -139,7 +138,8 @@ def check_access(settings: Settings, authorization: str | None) -> None:
         scheme, _, given = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
                                                                   settings.rest_token.encode()):
-            raise RestRequestError(401, 'send the REST token as "Authorization: Bearer <REST_API_TOKEN>"')
+            raise RestRequestError(401, 'send the REST token as "Authorization: Bearer <REST_API_TOKEN>"',
+                                   {"WWW-Authenticate": "Bearer"})
     elif settings.rest_requires_token:
         raise RestRequestError(403, "REST is off in the production profile; set REST_API_TOKEN to turn it on")
 
@@ -170,7 +170,8 @@ class RestInput(RasaRestInput):
             if sender_limiter().over_by(sender_hash(conversation_id(self.name(), payload["sender"]))):
                 rate = sender_limiter().rate
                 return RestRequestError(429, f"more than {rate.limit} messages in {rate.window_seconds} s from "
-                                             "this sender; send it again shortly").response()
+                                             "this sender; send it again shortly",
+                                        {"Retry-After": str(rate.window_seconds)}).response()
             # Control and format characters out (U+202E would turn the text around in the console), then only the
             # assistant's own button payloads skip the NLU.
             text = clean_text(payload["message"])

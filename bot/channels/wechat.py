@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -83,12 +82,13 @@ def token_storage() -> SessionStorage | None:
     Shared through Redis (wechatpy's ``RedisStorage``, under ``REDIS_KEY_PREFIX:wechat``, expiring with the token),
     one process fetches and the others read it.
     """
-    if not os.environ.get("REDIS_HOST", "").strip():
-        return None
-    from bot.prod import redis_connection, redis_environment
+    from bot.prod import shared_redis
 
-    values = redis_environment()
-    return RedisStorage(redis_connection(values), prefix=f"{values['REDIS_KEY_PREFIX']}:wechat")
+    shared = shared_redis()
+    if shared is None:
+        return None
+    client, prefix = shared
+    return RedisStorage(client, prefix=f"{prefix}:wechat")
 
 
 def cdata_safe(text: str) -> str:
@@ -219,9 +219,9 @@ class WeChatInput(InputChannel):
     def _decrypt(self, body: bytes, args: dict[str, str]) -> str:
         """The message XML: decrypted in safe mode (WECHAT_AES_KEY set), where a plaintext POST is refused: it could
         only come from someone who skipped the encryption, not from WeChat."""
-        if args.get("encrypt_type") != "aes" and self.crypto is not None:
-            raise BadRequest(403, "plaintext message refused: safe mode accepts encrypted messages only")
         if args.get("encrypt_type") != "aes":
+            if self.crypto is not None:
+                raise BadRequest(403, "plaintext message refused: safe mode accepts encrypted messages only")
             try:
                 return body.decode("utf-8")  # WeChat sends UTF-8 only: other bytes are forged or corrupt
             except UnicodeDecodeError:

@@ -54,7 +54,7 @@ def mark_success(database_url: str, attempt_id: int) -> None:
 
 
 def forget_attempt(database_url: str, attempt_id: int) -> None:
-    """Remove an attempt that was not the user's doing to count (refused, or the server was too busy to check)."""
+    """Remove a claimed attempt whose password was never checked (the server was too busy): it does not count."""
     with engine_for(database_url).begin() as connection:
         connection.execute(login_attempts.delete().where(login_attempts.c.id == attempt_id))
 

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
+import os
 import uuid
 
 import pytest
+import redis
 
 from bot.channels import base
 from bot.channels.base import conversation_id, run_turn, sender_hash
 from bot.channels.rate_limit import MemoryCounter, RateLimit, RedisCounter, SenderLimiter, sender_limiter
+from bot.prod import redis_connection, redis_environment
 
 
 class Clock:
@@ -53,11 +55,15 @@ def test_an_unavailable_counter_lets_messages_through() -> None:
 
 
 def redis_or_skip():
-    redis = pytest.importorskip("redis")
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 6379)) != 0:
-            pytest.skip("no Redis on 127.0.0.1:6379")
-    return redis.Redis(host="127.0.0.1", port=6379, socket_timeout=3)
+    """The project's client for the test Redis (TEST_REDIS_HOST / TEST_REDIS_PORT, default 127.0.0.1:6379)."""
+    values = redis_environment({"REDIS_HOST": os.environ.get("TEST_REDIS_HOST", "127.0.0.1"),
+                                "REDIS_PORT": os.environ.get("TEST_REDIS_PORT", "6379")})
+    client = redis_connection(values)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis at {values['REDIS_HOST']}:{values['REDIS_PORT']} ({error})")
+    return client
 
 
 def test_processes_sharing_redis_share_the_count() -> None:
