@@ -37,8 +37,9 @@ from bot.channels.base import (
     sender_hash,
 )
 from bot.channels.render import render_wechat
+from bot.channels.replays import is_replayed
 from bot.settings import WeChatSettings, load_settings
-from bot.storage.channel_state import claim_message, is_replayed, record_undelivered, release_message
+from bot.storage.channel_state import claim_message, record_undelivered, release_message
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class WeChatInput(InputChannel):
         verify_request(self.settings, args)
         database_url = load_settings().database_url
         signature = ":".join(args.get(name, "") for name in ("timestamp", "nonce", "signature", "msg_signature"))
-        if is_replayed(database_url, "wechat", signature, body):
+        if is_replayed(database_url, "wechat", signature, body, TIMESTAMP_WINDOW_SECONDS):
             raise BadRequest(403, "these signature parameters were already used with another message")
         xml = self._decrypt(body, args)
         reject_xml_doctype(xml.encode())

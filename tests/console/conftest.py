@@ -54,10 +54,12 @@ class Console:
 
 
 @contextlib.contextmanager
-def running_console(database_url: str) -> Iterator[tuple[int, subprocess.Popen]]:
+def running_console(database_url: str, extra_environment: dict[str, str] | None = None,
+                    ) -> Iterator[tuple[int, subprocess.Popen]]:
     """``python -m bot.console`` on a free loopback port, answering /healthz: (port, process)."""
     port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    environment = {**os.environ, "DATABASE_URL": database_url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                   **(extra_environment or {})}
     process = subprocess.Popen([sys.executable, "-m", "bot.console", "--host", HOST, "--port", str(port)],
                                cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL)
     try:
