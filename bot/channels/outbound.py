@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram.error import TelegramError
 from wechatpy.exceptions import WeChatClientException
 
+from bot.channels.base import sender_hash
 from bot.channels.render import (
     SMS_MULTIPART_SEGMENT,
     TELEGRAM_TEXT_LIMIT,
@@ -27,6 +28,7 @@ from bot.channels.sms_gateways import SmsDeliveryError, gateway_for
 from bot.channels.telegram import make_bot
 from bot.channels.wechat import SEND_TIMEOUT_SECONDS, api_client
 from bot.settings import Settings
+from bot.storage.channel_state import is_sms_opted_out
 from nlu.language import detect_language
 
 STAFF_REPLY_LIMIT = 500  # characters a staff member may send at once: one WeChat message, a few SMS
@@ -36,6 +38,10 @@ CHANNELS = ("telegram", "wechat", "sms")
 
 class NotDeliverable(ValueError):
     """The person's channel cannot be written to from here (REST, or the channel is not configured)."""
+
+
+class OptedOut(NotDeliverable):
+    """The person unsubscribed from SMS (退订): nothing more may be sent to the number until they opt in again."""
 
 
 class DeliveryFailed(RuntimeError):
@@ -105,6 +111,8 @@ async def _wechat(settings: Settings, openid: str, message: str) -> int:
 
 async def _sms(settings: Settings, phone: str, message: str) -> int:
     """As few SMS as the text needs, each of at most three segments, split between sentences."""
+    if is_sms_opted_out(settings.database_url, sender_hash(phone)):
+        raise OptedOut("the number unsubscribed from SMS")
     parts = split_text(message, SMS_MULTIPART_SEGMENT * SMS_PART_SEGMENTS, ucs2_length)
     gateway = gateway_for(settings)
     try:

@@ -13,13 +13,16 @@ from bot.channels.outbound import (
     STAFF_REPLY_LIMIT,
     DeliveryFailed,
     NotDeliverable,
+    OptedOut,
     can_deliver,
     send_staff_reply,
     staff_message,
 )
 from bot.channels.render import sms_segments
 from bot.channels.sms_gateways import outbox
+from bot.channels.base import sender_hash
 from bot.settings import Settings, SmsSettings, TelegramSettings, WeChatSettings, load_settings
+from bot.storage.channel_state import set_sms_opt_out
 from bot.storage.handoffs import hash_sender
 from tests.channels.conftest import WeChatAPI, telegram_responder
 from tests.channels.fakes import RecordingAPI
@@ -95,6 +98,15 @@ def test_sms_reply_is_split_into_parts_of_at_most_three_segments(database_url: s
     assert all(row["segments"] <= 3 for row in rows)
     assert rows[0]["text"].startswith("【创业助手·工作人员回复】")
     assert sum(sms_segments(row["text"]) for row in rows) == sum(row["segments"] for row in rows)
+
+
+def test_nothing_is_sent_to_a_number_that_unsubscribed(database_url: str) -> None:
+    phone = f"+86139{next(_ids) % 100_000_000:08d}"
+    settings = settings_with(database_url=database_url, sms=SmsSettings("secret", "log", None, 3, None))
+    set_sms_opt_out(database_url, sender_hash(phone), True)
+    with pytest.raises(OptedOut):
+        asyncio.run(send_staff_reply(f"sms:{phone}", "您好", settings))
+    assert outbox(database_url, hash_sender(phone, settings.sender_hash_salt)) == []
 
 
 def test_rest_and_unconfigured_channels_cannot_be_written_to() -> None:

@@ -14,6 +14,7 @@ from bot.channels.outbound import (
     STAFF_REPLY_LIMIT,
     DeliveryFailed,
     NotDeliverable,
+    OptedOut,
     send_staff_reply,
 )
 from bot.console import audit
@@ -118,6 +119,8 @@ async def handoff_reply(request: Request, request_id: int) -> HTTPResponse:
         return problem(request, 500)
     try:
         delivery = await send_staff_reply(contact, text, settings)
+    except OptedOut:
+        return await _reply_refused(request, request_id, text, "opted_out", 409)
     except NotDeliverable:
         return await _reply_refused(request, request_id, text, "not_deliverable", 409)
     except DeliveryFailed:
@@ -132,6 +135,6 @@ async def handoff_reply(request: Request, request_id: int) -> HTTPResponse:
 
 async def _reply_refused(request: Request, request_id: int, text: str, reason: str, status: int) -> HTTPResponse:
     message = texts()["reply_errors"][reason].format(limit=STAFF_REPLY_LIMIT)
-    in_form = reason != "not_deliverable"  # otherwise the page has no reply form to put the text back in
+    in_form = reason not in ("not_deliverable", "opted_out")  # otherwise the page has no reply form to put the text back in
     return await queue_page(request, reply_error={"id": request_id, "message": message, "text": text,
                                                   "in_form": in_form}, status=status)
