@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 
+from bot.channels.base import sender_hash
 from bot.channels.outbound import (
     STAFF_REPLY_LIMIT,
     DeliveryFailed,
@@ -20,7 +21,6 @@ from bot.channels.outbound import (
 )
 from bot.channels.render import sms_segments
 from bot.channels.sms_gateways import outbox
-from bot.channels.base import sender_hash
 from bot.settings import Settings, SmsSettings, TelegramSettings, WeChatSettings, load_settings
 from bot.storage.channel_state import set_sms_opt_out
 from bot.storage.handoffs import hash_sender

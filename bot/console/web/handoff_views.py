@@ -135,6 +135,6 @@ async def handoff_reply(request: Request, request_id: int) -> HTTPResponse:
 
 async def _reply_refused(request: Request, request_id: int, text: str, reason: str, status: int) -> HTTPResponse:
     message = texts()["reply_errors"][reason].format(limit=STAFF_REPLY_LIMIT)
-    in_form = reason not in ("not_deliverable", "opted_out")  # otherwise the page has no reply form to put the text back in
+    in_form = reason not in ("not_deliverable", "opted_out")  # else no reply form to put the text back in
     return await queue_page(request, reply_error={"id": request_id, "message": message, "text": text,
                                                   "in_form": in_form}, status=status)
