@@ -19,6 +19,8 @@ from policy_kb.models import FactSpec
 
 PARENTHESISED = re.compile(r"\(.*?\)")  # "在校大学生（含研究生）": a label's note in brackets
 _LEXICON_PATH = Path(__file__).resolve().parent.parent / "lexicons" / "facts.yml"
+_UNIVERSITIES_PATH = _LEXICON_PATH.with_name("universities.yml")
+HOME_PROVINCE = "甘肃省"
 _SCHEMA_PATH = DATA_DIR / "facts.yml"
 
 
@@ -159,6 +161,24 @@ def _phrase_rules(raw: dict) -> dict[str, PhraseRule]:
             if word in rules:
                 raise ValueError(f"{_LEXICON_PATH}: phrase {word!r} is listed twice")
             rules[word] = rule
+    for word, rule in university_rules(_read_yaml(_UNIVERSITIES_PATH)).items():
+        rules.setdefault(word, rule)  # a phrase of facts.yml (a blocker, a role) says more than the school's name
+    return rules
+
+
+def university_rules(raw: dict) -> dict[str, PhraseRule]:
+    """Every school of the Ministry of Education's list (nlu/lexicons/universities.yml), and the short and former
+    names people type, as a Gansu or another province's university (the "gansu_university" and
+    "outside_university" kinds of facts.yml)."""
+    in_gansu = PhraseRule(sets={"from_gansu_university": True}, kind="gansu_university")
+    outside = PhraseRule(sets={"from_gansu_university": False}, kind="outside_university")
+    province_of = {name: province for province, names in raw["provinces"].items() for name in names}
+    names = {**{name: name for name in province_of}, **raw["aliases"]}
+    rules: dict[str, PhraseRule] = {}
+    for written, school in names.items():
+        if school not in province_of:
+            raise ValueError(f"{_UNIVERSITIES_PATH}: alias {written!r} names {school!r}, which is not listed")
+        rules[normalize_text(str(written))] = in_gansu if province_of[school] == HOME_PROVINCE else outside
     return rules
 
 

@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlu.facts import extract_facts, interpret_answer
+from nlu.facts.lexicon import university_rules
+from nlu.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = yaml.safe_load((ROOT / "policy_kb" / "data" / "facts.yml").read_text(encoding="utf-8"))["facts"]
@@ -437,3 +439,17 @@ FACT_CASES = yaml.safe_load((Path(__file__).parent / "cases" / "fact_reading.yml
 @pytest.mark.parametrize("case", FACT_CASES["cases"], ids=lambda case: case["text"])
 def test_fact_reading_cases(case: dict) -> None:
     assert extract_facts(case["text"], today=FACT_CASES["today"]) == case["facts"]
+
+
+def test_every_school_of_the_ministry_list_is_read_in_or_out_of_gansu() -> None:
+    """nlu/lexicons/universities.yml: all 2 952 schools by province, and short or former names of real schools."""
+    raw = yaml.safe_load((Path(__file__).parents[2] / "nlu" / "lexicons" / "universities.yml").read_text("utf-8"))
+    schools = {name: province for province, names in raw["provinces"].items() for name in names}
+    assert len(schools) == sum(len(names) for names in raw["provinces"].values())  # no school in two provinces
+    assert len(raw["provinces"]) == 31 and len(raw["provinces"]["甘肃省"]) == raw["source"]["counts"]["gansu"]
+    rules = university_rules(raw)
+    for written, school in {**{name: name for name in schools}, **raw["aliases"]}.items():
+        expected = schools[school] == "甘肃省"
+        assert rules[normalize_text(written)].sets == {"from_gansu_university": expected}, written
+    assert extract_facts("我是兰州资源环境职业技术大学毕业的")["from_gansu_university"] is True
+    assert extract_facts("我是西安电子科技大学毕业的")["from_gansu_university"] is False
