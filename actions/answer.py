@@ -44,6 +44,7 @@ from actions.replies import (
     pointer_answer,
 )
 from policy_kb.engine import NEED_MORE_INFO, has_rules
+from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
 from policy_kb.translations import aspect_texts, topic_text
 
@@ -87,7 +88,7 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     events.append(SlotSet("topic", topic.id))
     if tracker.get_slot("topic") != topic.id:
         events.extend([SlotSet("rule", None), SlotSet("screening", False)])  # a new topic: no measure in focus yet
-    facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
+    facts = merge_facts(known_facts(tracker), facts_in_latest_message(tracker))
     events.append(SlotSet("facts", facts))
     text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,17 @@ def says_any(text: str, words_key: str, languages: tuple[str, ...] = (CHINESE, E
     ``languages`` (both by default: people mix them)."""
     lowered = text.lower()
     return any(word in lowered for language in languages for word in messages(language)[words_key])
+
+
+_CLAUSE_BREAK = re.compile(r"[\s,.!?;:，。！？；：、]+")
+
+
+def asks_a_question(text: str, language: str) -> bool:
+    """A question word anywhere, or a clause ending the way a Chinese question does ("能拿不", "还有没", "…呢")."""
+    if says_any(text, "question_markers", (language,)):
+        return True
+    endings = tuple(messages(language)["question_endings"])
+    return bool(endings) and any(clause.endswith(endings) for clause in _CLAUSE_BREAK.split(text.lower()) if clause)
 
 
 def reply_language(tracker: Tracker) -> str:

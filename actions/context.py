@@ -12,17 +12,17 @@ from actions.replies import parks_in
 from policy_kb.models import Topic
 from policy_kb.translations import english_topics
 
-# Below this confidence, a topic the classifier sees in a bare aspect question ("专利多少钱" is sure, "补几年" is
-# noise) does not take the conversation away from the measure under discussion.
-SWITCH_CONFIDENCE = 0.6
 # "那X呢" switches to another measure when X holds one of its terms, or the classifier is at least this sure.
 NAMED_CONFIDENCE = 0.8
+# Acts that say the act classifier did not understand the message as a question of its own.
+UNCLEAR_ACTS = ("out_of_scope", "nlu_fallback")
 
 
 def topic_of_turn(tracker: Tracker) -> Topic | None:
     """The measure this turn is about: the one the message names, unless the message is a "那X呢" follow-up whose
-    X belongs to the measure under discussion ("那商标呢" after the patents) or names no other measure clearly, or a
-    bare aspect question in which the classifier's topic is unsure; else the measure under discussion."""
+    X belongs to the measure under discussion ("那商标呢" after the patents) or names no other measure clearly, a
+    bare aspect question ("收费不", "补几年"), or a message that names none of the other measure's terms while the
+    classifier is not sure of it; else the measure under discussion."""
     named, current = topic_in_message(tracker), topic_being_checked(tracker)
     if named is None or current is None or named.id == current.id:
         return named or current
@@ -31,8 +31,13 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if continuation and not names_detail_of(named, continuation) and (
             names_detail_of(current, continuation) or topic_confidence(tracker) < NAMED_CONFIDENCE):
         return current  # "那经费呢": X names no other measure in so many words, and the classifier is not sure
-    if reading.get("elliptical") and topic_confidence(tracker) < SWITCH_CONFIDENCE:
-        return current
+    if reading.get("elliptical"):
+        return current  # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees
+    text = tracker.latest_message.get("text") or ""
+    if names_detail_of(named, text):
+        return named  # "那社保补贴呢": the message names the other measure
+    if names_detail_of(current, text) or topic_confidence(tracker) < NAMED_CONFIDENCE:
+        return current  # "收费不", "公司开满三年以后还给减不": no other measure named, the classifier not sure
     return named
 
 
@@ -68,11 +73,14 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     if reading.get("elliptical"):
         return topic
     continuation = reading.get("continuation")
+    act = (tracker.latest_message.get("intent") or {}).get("name")
     if not continuation:
-        return None
+        # "找税务局办要带啥" after the tax measure: the act classifier is lost in so few words, but the topic
+        # classifier sees the measure under discussion.
+        # "学费还交不" after leave of absence: unsure of the act and naming no measure, it is about this one.
+        return topic if (named is not None and act in UNCLEAR_ACTS) or act == "nlu_fallback" else None
     # "那光伏的呢" read as a fact is still about the parks; one read as out of scope ("那明天天气呢") must name a
     # detail of the measure to be taken as a follow-up.
-    act = (tracker.latest_message.get("intent") or {}).get("name")
     if act != "out_of_scope" or relates_to(topic, continuation, tracker):
         return topic
     return None

@@ -15,6 +15,7 @@ from actions.common import (
     ELIGIBILITY,
     FORM_NAME,
     MEASURE_QUESTION_ACTS,
+    asks_a_question,
     current_topic,
     departments_sentence,
     facts_in_latest_message,
@@ -28,11 +29,12 @@ from actions.common import (
     topic_being_checked,
     topic_in_message,
 )
-from actions.context import NAMED_CONFIDENCE, topic_confidence
+from actions.context import NAMED_CONFIDENCE, names_detail_of, topic_confidence
 from actions.feedback import feedback_buttons
 from nlu.facts import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
 from policy_kb.facts import FactError, validate_fact
+from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
 from policy_kb.rules import SIZE_FACTS, rules_for_topic
 from policy_kb.sizing import size_standard
@@ -193,13 +195,17 @@ def asks_about_another_measure(tracker: Tracker) -> bool:
     leaves the check even when its words also read as an answer ("休学", "大三": a student); an answer that
     merely sounds like another measure ("做有色金属冶炼加工的", the industry asked for) does not."""
     named, current = topic_in_message(tracker), topic_being_checked(tracker)
-    if named is None or current is None or named.id == current.id or topic_confidence(tracker) < NAMED_CONFIDENCE:
+    if named is None or current is None or named.id == current.id:
+        return False
+    text = tracker.latest_message.get("text") or ""
+    # "那社保补贴呢" names the other measure in its own words, however unsure the classifier is of it
+    names_it = names_detail_of(named, text) and not names_detail_of(current, text)
+    if topic_confidence(tracker) < NAMED_CONFIDENCE and not names_it:
         return False
     if (tracker.latest_message.get("aspect") or {}).get("continuation"):
         return True
     act = (tracker.latest_message.get("intent") or {}).get("name")
-    text = tracker.latest_message.get("text") or ""
-    return act in MEASURE_QUESTION_ACTS and says_any(text, "question_markers", (reply_language(tracker),))
+    return act in MEASURE_QUESTION_ACTS and asks_a_question(text, reply_language(tracker))
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -245,7 +251,7 @@ class ValidateEligibilityForm(FormValidationAction):
             lead = topic.lead_department if topic else ""
             dispatcher.utter_message(text=wording["uncertain"].format(lead=lead))
             return {"fact_answer": None}
-        facts = {**known_facts(tracker), **json.loads(slot_value)}
+        facts = merge_facts(known_facts(tracker), json.loads(slot_value))
         return {"facts": facts, "fact_answer": None}
 
 
@@ -310,7 +316,7 @@ class ActionStartCheck(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         language = reply_language(tracker)
         wording = messages(language)["eligibility"]
-        facts = {**known_facts(tracker), **facts_in_latest_message(tracker)}
+        facts = merge_facts(known_facts(tracker), facts_in_latest_message(tracker))
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
         if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
@@ -369,7 +375,7 @@ class ActionTakeFacts(Action):
         new_facts = answer_from_message(tracker, tracker.get_slot("requested_fact") if screening else None)
         if corrects(text):  # "说错了 是32%": the fact it corrects, read against what is known
             new_facts = {**corrected_facts(text, known_facts(tracker)), **new_facts}
-        facts = {**known_facts(tracker), **new_facts}
+        facts = merge_facts(known_facts(tracker), new_facts)
         events: list[EventType] = [SlotSet("facts", facts)]
         named = topic_in_message(tracker)
         current = topic_being_checked(tracker)

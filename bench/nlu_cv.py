@@ -145,9 +145,17 @@ def run_setting(setting: Setting, counts, use, e5, acts, topics, folds) -> dict[
 
 
 def summarise(result: dict, acts, topics, english, topic_threshold: float, fallback_threshold: float,
-              out_of_scope_threshold: float = 1.0) -> dict:
+              out_of_scope_threshold: float = 1.0, topic_guard: tuple[float, float] | None = None) -> dict:
+    """``topic_guard`` (topic confidence, out-of-scope probability): a message whose topic is at least that sure is
+    not called out of scope unless out of scope is at least that likely (the act becomes the likeliest other one,
+    counted here as a right act only when it is not out of scope: the act figure is a lower bound)."""
     act = np.where(result["act_confidence"] < fallback_threshold, "nlu_fallback", result["acts"])
     act = np.where(result["out_of_scope_probability"] >= out_of_scope_threshold, OUT_OF_SCOPE, act)
+    if topic_guard is not None:
+        sure_topic, sure_out_of_scope = topic_guard
+        guarded = ((act == OUT_OF_SCOPE) & (result["topics"] != NO_TOPIC) & (result["topic_confidence"] >= sure_topic)
+                   & (result["out_of_scope_probability"] < sure_out_of_scope))
+        act = np.where(guarded, "guarded", act)
     topic = np.where((result["topics"] != NO_TOPIC) & (result["topic_confidence"] >= topic_threshold),
                      result["topics"], NO_TOPIC)
     has_topic = topics != NO_TOPIC
@@ -236,6 +244,13 @@ def main() -> int:
             row = summarise(best, acts, topics, english, 0.35, 0.3, out_of_scope_threshold)
             print(f"  {out_of_scope_threshold:.2f}: act {row['act']:.3f} topic {row['topic']:.3f} oos_recall "
                   f"{row['oos_recall']:.3f} pol→oos {row['policy_to_oos']:.3f}")
+        print("topic guard (out of scope 0.4): a topic at least this sure keeps the message in scope unless out of "
+              "scope is at least this likely:")
+        for sure_topic in (0.8, 0.9, 0.95):
+            for sure_out_of_scope in (0.6, 0.7, 0.8, 0.9):
+                row = summarise(best, acts, topics, english, 0.35, 0.3, 0.4, (sure_topic, sure_out_of_scope))
+                print(f"  topic ≥ {sure_topic:.2f}, oos < {sure_out_of_scope:.2f}: topic {row['topic']:.3f} "
+                      f"oos_recall {row['oos_recall']:.3f} pol→oos {row['policy_to_oos']:.3f}")
     return 0
 
 

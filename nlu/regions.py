@@ -106,6 +106,8 @@ def _is_origin(text: str, start: int, end: int) -> bool:
         return True
     if any(before.endswith(word) for word in words["origin_before"]):
         return True
+    if any(word in text[end:] for word in words["return_cues"]):
+        return True
     situated = any(before.endswith(word) for word in words["situation_before"])
     return situated and any(word in text[end:end + 5] for word in words["situation_verbs"])
 

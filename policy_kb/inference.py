@@ -13,6 +13,25 @@ from collections.abc import Mapping
 from policy_kb.sizing import size_facts
 
 LOCATION_FACTS = ("business_in_gansu", "employer_in_gansu", "commercialized_in_gansu")
+# Facts read together with another one that a new value of it makes stale: "今年毕业" also said 应届, so
+# "不对 是去年六月毕业的" leaves 应届 to follow from the new date; "还在读" after "毕业三年" drops the years.
+STALE_WHEN_CHANGED = {
+    "years_since_graduation": ("fresh_graduate",),
+    "student_status": ("fresh_graduate", "years_since_graduation"),
+}
+
+
+def merge_facts(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str, object]:
+    """``known`` updated with ``new``; a changed fact takes the facts that went with its old value along, unless
+    ``new`` states them too."""
+    merged = dict(known)
+    for name, value in new.items():
+        if name in known and known[name] != value:
+            for stale in STALE_WHEN_CHANGED.get(name, ()):
+                if stale not in new:
+                    merged.pop(stale, None)
+    merged.update(new)
+    return merged
 
 
 def infer_facts(facts: Mapping[str, object]) -> dict[str, object]:

@@ -22,7 +22,8 @@ from tests.conftest import Conversation
 
 HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_b.yml",
-            Path(__file__).parent / "dialogues" / "heldout_eligibility_c.yml"]
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_c.yml",
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_d.yml"]
 MAX_ANSWERS = 8
 FLOOR = 0.6
 DECIDED = ("eligible", "not_eligible")

@@ -301,3 +301,47 @@ class TopicClassifier(LinearClassifierComponent):
             return
         add_entity(message, TOPIC_ENTITY, best[INTENT_NAME_KEY], type(self).__name__,
                    confidence_entity=best[PREDICTED_CONFIDENCE_KEY])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class TopicScopeGuard(GraphComponent):
+    """Keeps a message whose topic is sure in scope unless out of scope is sure too.
+
+    Runs after both classifiers. People who describe their life before asking ("在新疆摘棉花好几年了 想回老家养鸡
+    有啥帮扶没") write like chit-chat to the act classifier, while the topic classifier, which never learns from
+    out-of-scope examples, recognises the measure. When the topic is at least ``topic_confidence`` sure and out of
+    scope less than ``out_of_scope_below`` likely, the likeliest other act is taken (marked as chosen by this rule,
+    so the fallback's ambiguity check does not undo it). Both values were chosen by cross-validation on the training
+    data (``bench/nlu_cv.py``, README "NLU"). Another region's measures are decided later, by RegionScope.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"topic_confidence": 0.8, "out_of_scope_below": 0.8}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.topic_confidence = float(config["topic_confidence"])
+        self.out_of_scope_below = float(config["out_of_scope_below"])
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TopicScopeGuard:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            act = message.get(INTENT) or {}
+            topic = message.get(TOPIC_KEY) or {}
+            if (act.get(INTENT_NAME_KEY) != OUT_OF_SCOPE_ACT or topic.get(INTENT_NAME_KEY) in (None, NO_TOPIC)
+                    or topic.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self.topic_confidence
+                    or act.get(PREDICTED_CONFIDENCE_KEY, 1.0) >= self.out_of_scope_below):
+                continue
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            others = [entry for entry in ranking if entry.get(INTENT_NAME_KEY) != OUT_OF_SCOPE_ACT]
+            if not others:
+                continue
+            out_of_scope = [entry for entry in ranking if entry.get(INTENT_NAME_KEY) == OUT_OF_SCOPE_ACT]
+            message.set(INTENT, others[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [others[0], *out_of_scope, *others[1:]], add_to_output=True)
+            message.set(ACT_CHOSEN_BY_KEY, type(self).__name__, add_to_output=True)
+        return messages

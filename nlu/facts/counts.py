@@ -13,6 +13,10 @@ from nlu.facts.numbers import NUMBER, approximate_extra, parse_number
 # ---- shares -------------------------------------------------------------------------------------
 _PERCENT = re.compile(r"(?P<num>(?<![0-9])[0-9]{1,12}(?:\.[0-9]{1,6})?) ?(?:%|个百分点|个点|percent)")
 _PER_HUNDRED = re.compile(rf"百分之 ?(?P<num>{NUMBER})")
+_FRACTION = re.compile(rf"(?P<den>{NUMBER}) ?分之 ?(?P<num>{NUMBER})")  # 三分之一 → 33.3
+# After a percentage: the other end of a range, or the deduction itself ("2%到3%的价格扣除", "6%-10%扣除").
+_QUOTES_THE_MEASURE = re.compile(r" ?(?:到|至|-|~|～|—)|的?(?:价格)?扣除")
+_RANGE_BEFORE = re.compile(r"[0-9]{1,3} ?%? ?(?:到|至|-|~|～|—) ?$")
 _TENTHS = re.compile(  # 三成 → 30, 三成五 → 35; not 三成立
     r"(?P<tens>[一二两三四五六七八九十]|[1-9]) ?成(?P<units>[一二三四五六七八九]|[1-9])?(?![立功本员长都为绩熟交年人])"
 )
@@ -59,13 +63,19 @@ def head_count_mentions(text: str, matches: list[PhraseMatch],
 
 
 def find_share(text: str, lexicon: Lexicon) -> tuple[int, float] | None:
-    """The first percentage-like share in ``text`` (position, value): 35%, 百分之三十五, 三成, 占股35, 一半."""
+    """The first percentage-like share in ``text`` (position, value): 35%, 百分之三十五, 三成, 三分之一, 占股35,
+    一半. A range or a deduction quoted from the measure ("2%到3%的价格扣除") is no share of the user's."""
     found: list[tuple[int, float]] = []
     for pattern in (_PERCENT, _PER_HUNDRED, lexicon.share_after_head):
         for match in pattern.finditer(text):
             value = parse_number(match.group("num"))
-            if value is not None:
+            if value is not None and not _QUOTES_THE_MEASURE.match(text, match.end()) \
+                    and not _RANGE_BEFORE.search(text[:match.start()]):
                 found.append((match.start(), value))
+    for match in _FRACTION.finditer(text):
+        denominator, numerator = parse_number(match.group("den")), parse_number(match.group("num"))
+        if denominator and numerator is not None and numerator <= denominator:
+            found.append((match.start(), round(100 * numerator / denominator, 1)))
     for match in _TENTHS.finditer(text):
         tens, units = parse_number(match.group("tens")), parse_number(match.group("units") or "0")
         if tens is not None and units is not None:

@@ -214,7 +214,7 @@ def load_lexicon() -> Lexicon:
     nouns, heads = _alternation(employees["nouns"]), _alternation(employees["heads"])
     # A number followed by one of these is a date, an amount or a percentage, not a count or a share.
     stop_after_count = f"[{NUMBER_CHARS}年月日%万元块届级岁成点]|个月"
-    stop_after_share = f"[{NUMBER_CHARS}年月日号%万元块届级岁成个点]"
+    stop_after_share = f"[{NUMBER_CHARS}年月日号%万元块届级岁成个点分]"
     return Lexicon(
         typos=typos,
         typo_pattern=_compile(typos) if typos else None,

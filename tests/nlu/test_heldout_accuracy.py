@@ -44,8 +44,8 @@ def test_act_accuracy_stays_above_floor(reports, group: str, floor: float) -> No
 
 def test_out_of_scope_is_recognised_and_policy_questions_are_not_sent_away(reports) -> None:
     report = reports["clean"]
-    assert report["out_of_scope_recall"] >= 0.87, report
-    assert report["policy_to_out_of_scope"] <= 0.02, report
+    assert report["out_of_scope_recall"] >= 0.90, report  # the targets: ≥ 0.90 with ≤ 1 %
+    assert report["policy_to_out_of_scope"] <= 0.01, report
 
 
 def test_english_policy_questions_find_their_topic(reports) -> None:

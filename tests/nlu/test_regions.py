@@ -23,6 +23,8 @@ def test_another_regions_measure_is_named(text: str, region: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "在广州打工八年 想回定西养羊",
+    "俺在内蒙古放了好几年羊 打算回老家搞养殖 有啥扶持",  # where the person is now, coming back from
+    "Worked in a Guangzhou factory for six years, now moving back to my village. Any support for returnees?",
     "我是湖南人 想在天水办科技公司",
     "北京人在兰州开公司有啥扶持",
     "我在西安上学 毕业想回兰州创业",

@@ -8,7 +8,16 @@ import scipy.sparse
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.components.two_axis_classifiers import NO_TOPIC, LinearTextModel, example_topic, side_by_side, tfidf
+from nlu.components.fallback import ACT_CHOSEN_BY_KEY
+from nlu.components.two_axis_classifiers import (
+    NO_TOPIC,
+    TOPIC_KEY,
+    LinearTextModel,
+    TopicScopeGuard,
+    example_topic,
+    side_by_side,
+    tfidf,
+)
 
 
 def random_data(rows: int = 60, width: int = 40, dense_width: int = 8):
@@ -99,3 +108,23 @@ def test_sentence_features_side_by_side_equal_scipys_stacking() -> None:
     np.testing.assert_array_equal(ours.data, expected.data)
     with pytest.raises(ValueError, match="unequal shapes"):
         side_by_side([rows[0], rows[1][:2]])
+
+
+def guarded(out_of_scope: float, topic: str, topic_confidence: float) -> Message:
+    message = Message(data={TEXT: "在新疆摘棉花好几年了 想回老家养鸡 有啥帮扶没"})
+    ranking = [{"name": "out_of_scope", "confidence": out_of_scope},
+               {"name": "ask_policy", "confidence": (1 - out_of_scope) * 0.6},
+               {"name": "inform", "confidence": (1 - out_of_scope) * 0.4}]
+    message.set(INTENT, ranking[0])
+    message.set("intent_ranking", ranking)
+    message.set(TOPIC_KEY, {"name": topic, "confidence": topic_confidence})
+    return TopicScopeGuard(TopicScopeGuard.get_default_config()).process([message])[0]
+
+
+def test_a_sure_topic_keeps_a_message_in_scope_unless_out_of_scope_is_sure_too() -> None:
+    kept = guarded(0.7, "rural_returnee_startup", 0.9)
+    assert kept.get(INTENT)["name"] == "ask_policy" and kept.get(ACT_CHOSEN_BY_KEY) == "TopicScopeGuard"
+    assert [entry["name"] for entry in kept.get("intent_ranking")] == ["ask_policy", "out_of_scope", "inform"]
+    assert guarded(0.85, "rural_returnee_startup", 0.9).get(INTENT)["name"] == "out_of_scope"  # sure: stays out
+    assert guarded(0.7, "rural_returnee_startup", 0.6).get(INTENT)["name"] == "out_of_scope"  # topic unsure
+    assert guarded(0.7, NO_TOPIC, 0.95).get(INTENT)["name"] == "out_of_scope"
