@@ -92,7 +92,8 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     events.append(SlotSet("facts", facts))
     text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)
-    if can_check and (asks_about_eligibility(text, language) or situation_in_message(tracker, topic)):
+    if can_check and (asks_about_eligibility(text, language) or situation_in_message(tracker, topic)
+                      or contradicts_known_facts(tracker)):
         result, rule_id = evaluate_focus(tracker, topic, facts)
         events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
@@ -117,6 +118,13 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     shown = OVERVIEW if aspect == FULL else aspect
     return [*events, SlotSet("aspect", shown),
             SlotSet("last_answer", {"topic": topic.id, "aspect": aspect, "level": level})]
+
+
+def contradicts_known_facts(tracker: Tracker) -> bool:
+    """The message gives another value for a fact already known ("不是创投公司" after "我们创投企业…"): a
+    correction, so the verdict is given again."""
+    known = known_facts(tracker)
+    return any(name in known and known[name] != value for name, value in facts_in_latest_message(tracker).items())
 
 
 def requested_aspect(tracker: Tracker) -> str:

@@ -29,6 +29,6 @@ importing this package reads no file.
 """
 
 from nlu.facts.answers import interpret_answer
-from nlu.facts.reader import extract_facts
+from nlu.facts.reader import extract_facts, restated_facts
 
-__all__ = ["extract_facts", "interpret_answer"]
+__all__ = ["extract_facts", "interpret_answer", "restated_facts"]

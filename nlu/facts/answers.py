@@ -48,7 +48,14 @@ def _read_bool(reply: str, lexicon: Lexicon) -> bool | None:
 
 
 
+# A bare number answers the question only in a short reply ("35", "大概八个吧"); in a sentence the first number is
+# rarely the answer ("我们天水一个做开关柜的中型厂": not one employee, not a 1 % share).
+SHORT_REPLY_CHARACTERS = 8
+
+
 def _read_int(reply: str, spec: FactSpec, today: datetime.date) -> int | None:
+    if len(reply) > SHORT_REPLY_CHARACTERS:
+        return None
     for match in re.finditer(rf"(?P<num>{NUMBER}) ?(?:来|多|余|几)?", reply):
         value = parse_number(match.group("num"), upper=True)
         if value is None or not value.is_integer():
@@ -61,7 +68,7 @@ def _read_number(reply: str, lexicon: Lexicon) -> float | None:
     share = find_share(reply, lexicon)
     if share is not None:
         return share[1]
-    number = re.search(NUMBER, reply)
+    number = re.search(NUMBER, reply) if len(reply) <= SHORT_REPLY_CHARACTERS else None
     return parse_number(number.group(0)) if number else None
 
 

@@ -34,6 +34,7 @@ class PhraseRule:
     if_negated: dict[str, object] | None = None
     context: tuple[str, ...] = ()
     kind: str | None = None
+    weak: bool = False  # a guess from the topic of the words ("休学" → a student): anything stated outright wins
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Lexicon:
     staff_words: tuple[str, ...]
     park_words: tuple[str, ...]
     location_markers: tuple[str, ...]
+    registration_after: tuple[str, ...]
+    secondary_after: tuple[str, ...]
     commercialization_markers: re.Pattern[str]
     origin_before: tuple[str, ...]
     origin_after: tuple[str, ...]
@@ -142,6 +145,7 @@ def _phrase_rules(raw: dict) -> dict[str, PhraseRule]:
             if_negated=group.get("if_negated"),
             context=contexts[context] if isinstance(context, str) else tuple(context),
             kind=group.get("kind"),
+            weak=bool(group.get("weak")),
         )
         groups.append((group["words"], rule))
     for category, canon_map in raw["industries"].items():
@@ -229,6 +233,8 @@ def load_lexicon() -> Lexicon:
         staff_words=tuple(raw["university_staff_words"]),
         park_words=tuple(raw["university_park_words"]),
         location_markers=tuple(raw["location_markers"]),
+        registration_after=tuple(raw["registration_after"]),
+        secondary_after=tuple(raw["secondary_after"]),
         commercialization_markers=re.compile(
             "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),
         origin_before=tuple(raw["origin_markers_before"]),

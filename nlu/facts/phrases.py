@@ -83,6 +83,13 @@ def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start:
     if rule.kind in ("gansu_place", "outside_place") and lexicon.commercialization_markers.search(text[: match.start]):
         # "专利转让给成都的一家企业", "授权给庆阳一家公司": where the results are commercialised
         return PhraseRule(sets={"commercialized_in_gansu": rule.kind == "gansu_place"}, if_negated={})
+    if rule.kind in ("gansu_place", "outside_place"):
+        after = text[match.end:]
+        if after.startswith(lexicon.secondary_after):  # "兰州那边就是个办公点": a branch says nothing of the business
+            return PhraseRule(sets={}, if_negated={})
+        if after.startswith(lexicon.registration_after):  # "在西安注册的": where the business itself is
+            located = rule.kind == "gansu_place"
+            return PhraseRule(sets={"business_in_gansu": located, "in_gansu": located}, if_negated={})
     if rule.kind in ("gansu_place", "outside_place") and _is_origin(text, match, next_start, lexicon):
         return PhraseRule(sets={"from_outside_gansu": rule.kind == "outside_place"}, if_negated={})
     if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):
@@ -110,6 +117,10 @@ def _stated_values(rule: PhraseRule, negated: bool) -> dict[str, object]:
     return {name: not value for name, value in rule.sets.items() if isinstance(value, bool)}
 
 
+# Where a weak phrase's mention is placed: before every other, so that anything the message states outright wins.
+WEAK_POSITION = -1
+
+
 def phrase_mentions(
     text: str, matches: list[PhraseMatch], lexicon: Lexicon, asked: str | None
 ) -> Iterator[tuple[int, dict[str, object]]]:
@@ -126,7 +137,7 @@ def phrase_mentions(
         next_start = matches[index + 1].start if index + 1 < len(matches) else len(text)
         values = _stated_values(_effective_rule(rule, text, match, next_start, lexicon), negated)
         if values:
-            yield match.start, dict(values)
+            yield (WEAK_POSITION if rule.weak else match.start), dict(values)
 
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from nlu.facts.counts import english_mentions, head_count_mentions, share_mentions
 from nlu.facts.lexicon import PhraseMatch, fact_schema, load_lexicon, valid_value
@@ -41,3 +42,12 @@ def extract_facts(text: str, today: datetime.date | None = None) -> dict[str, ob
 
 
 
+
+
+def restated_facts(text: str, names: Iterable[str], today: datetime.date | None = None) -> dict[str, object]:
+    """The facts ``names`` as ``text`` states them when each is read as the one in question: a correction
+    ("我看错了 小微企业合起来只占25%") restates a known fact without the words that would otherwise have to
+    accompany it (联合体, 股份)."""
+    normalized, day = normalize_text(text), today or datetime.date.today()
+    found = {name: read_facts(normalized, day, asked=name).get(name) for name in names}
+    return {name: value for name, value in found.items() if value is not None}

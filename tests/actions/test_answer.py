@@ -199,3 +199,18 @@ def test_an_english_what_about_x_switches_when_x_names_another_measure() -> None
                    entities=[{"entity": "topic", "value": "administrative_fees", "confidence_entity": 0.63}])
     dispatcher, _ = run(ActionAnswerTopic(), stay)
     assert dispatcher.messages[0]["custom"]["topic"] == "researcher_leave_startup"
+
+
+def test_a_message_that_contradicts_a_known_fact_is_a_correction() -> None:
+    from actions.answer import contradicts_known_facts
+
+    def with_facts(known: dict, entities: list[dict], text: str = "不是创投公司") -> Tracker:
+        latest = {"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": entities}
+        return Tracker("correction-user", {"facts": known}, latest, [], False, None, {}, None)
+
+    said = {"is_venture_capital_firm": True}
+    assert contradicts_known_facts(with_facts(said, [{"entity": "is_venture_capital_firm", "value": False}]))
+    assert not contradicts_known_facts(with_facts(said, [{"entity": "is_venture_capital_firm", "value": True}]))
+    assert not contradicts_known_facts(with_facts({}, [{"entity": "is_venture_capital_firm", "value": False}]))
+    share = {"consortium_small_firm_share": 35.0}
+    assert contradicts_known_facts(with_facts(share, [], "等下 我看错合同了 小微企业合起来只占25%"))

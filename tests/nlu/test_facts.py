@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlu.facts import extract_facts, interpret_answer
+from nlu.facts import extract_facts, interpret_answer, restated_facts
 from nlu.facts.lexicon import university_rules
 from nlu.normalize import normalize_text
 
@@ -453,3 +453,11 @@ def test_every_school_of_the_ministry_list_is_read_in_or_out_of_gansu() -> None:
         assert rules[normalize_text(written)].sets == {"from_gansu_university": expected}, written
     assert extract_facts("我是兰州资源环境职业技术大学毕业的")["from_gansu_university"] is True
     assert extract_facts("我是西安电子科技大学毕业的")["from_gansu_university"] is False
+
+
+def test_a_correction_restates_a_known_fact_without_the_words_that_usually_come_with_it() -> None:
+    assert extract_facts("等下 我看错合同了 小微企业合起来只占25%") == {}  # alone: a percentage of what?
+    assert restated_facts("等下 我看错合同了 小微企业合起来只占25%", ["consortium_small_firm_share"]) == {
+        "consortium_small_firm_share": 25.0}
+    assert restated_facts("不好意思看错了 协议上写的是30%", ["consortium_small_firm_share", "employees"]) == {
+        "consortium_small_firm_share": 30.0}
