@@ -77,8 +77,13 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     if not continuation:
         # "找税务局办要带啥" after the tax measure: the act classifier is lost in so few words, but the topic
         # classifier sees the measure under discussion.
-        # "学费还交不" after leave of absence: unsure of the act and naming no measure, it is about this one.
-        return topic if (named is not None and act in UNCLEAR_ACTS) or act == "nlu_fallback" else None
+        # "学费还交不" after leave of absence: unsure of the act and naming no measure, it is about this one; so is
+        # an unclear message that names one of its departments ("金融办现在叫啥").
+        if act == "nlu_fallback" or (named is not None and act in UNCLEAR_ACTS):
+            return topic
+        if act in UNCLEAR_ACTS and department_in_message(tracker) in topic.departments:
+            return topic
+        return None
     # "那光伏的呢" read as a fact is still about the parks; one read as out of scope ("那明天天气呢") must name a
     # detail of the measure to be taken as a follow-up.
     if act != "out_of_scope" or relates_to(topic, continuation, tracker):
