@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     ANSWER,
     CLARIFY,
+    ELIGIBILITY,
     FORM_NAME,
     current_topic,
     department_in_message,
@@ -27,7 +28,13 @@ from actions.common import (
     topic_in_message,
 )
 from actions.context import topic_of_turn
-from actions.eligibility import asks_about_eligibility, evaluate_focus, send_verdict, situation_in_message
+from actions.eligibility import (
+    BRIEF_VERDICT_CHANNELS,
+    asks_about_eligibility,
+    evaluate_focus,
+    send_verdict,
+    situation_in_message,
+)
 from actions.feedback import feedback_buttons
 from actions.replies import (
     FULL,
@@ -97,12 +104,19 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
         result, rule_id = evaluate_focus(tracker, topic, facts)
         events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
-            dispatcher.utter_message(text=aspect_texts(topic, language).brief,
-                                     json_message=payload(ANSWER, topic, tracker=tracker))
+            if tracker.get_latest_input_channel() not in BRIEF_VERDICT_CHANNELS:  # SMS: straight to the question
+                dispatcher.utter_message(text=aspect_texts(topic, language).brief,
+                                         json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
         send_verdict(dispatcher, topic, result, tracker, facts)
         return events
     aspect = aspect or requested_aspect(tracker)
+    if aspect == FULL and can_check and last_reply_was_verdict_on(tracker, topic):
+        # "详细" under a short SMS verdict: the whole verdict, each condition with its reason, and the source
+        result, rule_id = evaluate_focus(tracker, topic, facts)
+        if result.verdict != NEED_MORE_INFO:
+            send_verdict(dispatcher, topic, result, tracker, facts, full=True)
+            return [*events, SlotSet("rule", rule_id)]
     level = answer_level(tracker, topic, aspect)
     if level == LEVEL_FIRST:
         reply = first_answer(topic, aspect, language, text)
@@ -118,6 +132,15 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     shown = OVERVIEW if aspect == FULL else aspect
     return [*events, SlotSet("aspect", shown),
             SlotSet("last_answer", {"topic": topic.id, "aspect": aspect, "level": level})]
+
+
+def last_reply_was_verdict_on(tracker: Tracker, topic: Topic) -> bool:
+    """The assistant's last reply was a verdict on ``topic`` (its payload's kind and topic)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom") or {}
+            return custom.get("kind") == ELIGIBILITY and custom.get("topic") == topic.id
+    return False
 
 
 def contradicts_known_facts(tracker: Tracker) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     ELIGIBILITY,
+    ENGLISH,
     FORM_NAME,
     MEASURE_QUESTION_ACTS,
     asks_a_question,
@@ -31,6 +33,7 @@ from actions.common import (
 )
 from actions.context import NAMED_CONFIDENCE, names_detail_of, topic_confidence
 from actions.feedback import feedback_buttons
+from actions.replies import FULL
 from nlu.facts import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
 from policy_kb.facts import FactError, validate_fact
@@ -38,7 +41,7 @@ from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
 from policy_kb.rules import SIZE_FACTS, rules_for_topic
 from policy_kb.sizing import size_standard
-from policy_kb.translations import localized_evaluation, topic_text
+from policy_kb.translations import department_name, localized_evaluation, topic_text
 
 # Intents that leave the check when the message holds no answer: other rules handle them.
 STAYING_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "nlu_fallback"}
@@ -48,6 +51,11 @@ UNCERTAIN = "__uncertain__"
 
 def is_uncertain(text: str) -> bool:
     return says_any(text, "uncertain_answers")
+
+
+_CHINESE_IN_BRACKETS = re.compile(r"\s*[(（][^)）]*[\u4e00-\u9fff][^)）]*[)）]")
+# Channels whose users get the short verdict first (SMS: paid per segment, read on small phones).
+BRIEF_VERDICT_CHANNELS = ("sms",)
 
 
 def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
@@ -80,9 +88,36 @@ def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
     return "\n".join(lines)
 
 
+def verdict_brief(topic: Topic, result: Evaluation, language: str = "zh") -> str:
+    """The verdict in one short SMS: the verdict, each failed condition with its reason (or how many conditions are
+    met), and the lead department; the full verdict comes with "详细" (``verdict_text``)."""
+    wording = messages(language)["eligibility"]
+    result = localized_evaluation(result, language)
+    single = len(result.rules) == 1 and len(rules_for_topic(topic.id)) > 1
+    title = result.rules[0].title if single else topic_text(topic, language).title
+    lines = [wording[f"brief_{result.verdict}"].format(title=title)]
+    failed = [condition for rule in result.rules for condition in rule.conditions if condition.status == FAILED]
+    if failed:  # the reason alone: it names the condition in plain words (the document's words come with 详细)
+        lines.append(wording["brief_failed"].format(explanation=failed[0].explanation))
+        if len(failed) > 1:
+            lines.append(wording["brief_more_failed"].format(count=len(failed) - 1))
+    else:
+        met = sum(condition.status == MET for rule in result.rules for condition in rule.conditions)
+        lines.append(wording["brief_all_met"].format(count=met))
+    lead = department_name(topic.lead_department, language)
+    if language == ENGLISH:  # the 2015 Chinese name in brackets would make the whole SMS UCS-2 (67 a segment)
+        lead = _CHINESE_IN_BRACKETS.sub("", lead)
+    lines.append(wording["brief_lead"].format(lead=lead))
+    return "\n".join(lines)
+
+
 def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluation,
-                 tracker: Tracker | None = None, facts: dict[str, object] | None = None) -> None:
-    """The verdict with its buttons; the payload names each measure of the topic with its own verdict."""
+                 tracker: Tracker | None = None, facts: dict[str, object] | None = None,
+                 full: bool = False) -> None:
+    """The verdict with its buttons; the payload names each measure of the topic with its own verdict.
+
+    An SMS user first gets ``verdict_brief`` (every SMS is paid and read on a small screen) and the whole verdict
+    with "详细" (``full``); the payload always carries the whole text as ``detail``."""
     language = reply_language(tracker) if tracker is not None else "zh"
     labels = messages(language)["buttons"]
     buttons = [
@@ -90,13 +125,18 @@ def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluat
         {"title": labels["source"], "payload": intent_payload("show_source", topic=topic.id)},
         *feedback_buttons(language),
     ]
-    text = verdict_text(topic, result, language)
     note = size_note(facts if facts is not None else known_facts(tracker) if tracker is not None else {}, language)
+    detail = verdict_text(topic, result, language) + ("\n" + note if note else "")
+    brief = not full and tracker is not None and tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+    if brief:
+        buttons.insert(0, {"title": labels["detail"], "payload": intent_payload("ask_policy", aspect=FULL)})
     data = payload(ELIGIBILITY, topic, result.verdict, tracker)
     data["rules"] = [{"rule": rule.rule_id, "verdict": rule.verdict} for rule in result.rules]
     decided = [rule for rule in result.rules if rule.verdict == result.verdict]
     data["rule"] = decided[0].rule_id if decided else result.rules[0].rule_id
-    dispatcher.utter_message(text=text + ("\n" + note if note else ""), buttons=buttons, json_message=data)
+    data["detail"] = detail
+    text = verdict_brief(topic, result, language) if brief else detail
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=data)
 
 
 def size_note(facts: dict[str, object], language: str) -> str:
@@ -273,7 +313,9 @@ class ActionAskFactAnswer(Action):
             return []
         lines = []
         if not tracker.get_slot("requested_fact"):
-            lines.append(messages(language)["eligibility"]["start"].format(title=topic_text(topic, language).title))
+            brief = tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+            start = messages(language)["eligibility"]["start_brief" if brief else "start"]
+            lines.append(start.format(title=topic_text(topic, language).title))
         lines.append(result.next_question)
         data = {**payload(ELIGIBILITY, topic, result.verdict, tracker), "asking": result.next_fact}
         dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options, language),

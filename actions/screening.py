@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ELIGIBILITY, FORM_NAME, describe_facts, kb, messages, payload, reply_language, topic_buttons
-from actions.eligibility import evaluate_focus, option_buttons, send_verdict
+from actions.eligibility import BRIEF_VERDICT_CHANNELS, evaluate_focus, option_buttons, send_verdict
 from policy_kb.engine import (
     ELIGIBLE,
     FAILED,
@@ -69,6 +69,9 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
     lines.extend(wording["maybe"].format(title=title(item, language)) for item in maybe[:SHOWN_PER_GROUP])
     lines.extend(wording["ruled_out"].format(title=title(item, language), reason=reason(item, language))
                  for item in ruled_out[:SHOWN_PER_GROUP])
+    brief = bool(relevant) and tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+    if brief:  # SMS: the measures by name only, the ruled-out ones counted; the whole list is in the payload
+        detail, lines = "\n".join(lines), brief_lines(fits, maybe, ruled_out, language)
     fact = settling_question(maybe[:SHOWN_PER_GROUP]) or settling_question(maybe)
     buttons = []
     if fact is not None:
@@ -86,8 +89,24 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
     data["asking"] = fact
     data["screened"] = [{"rule": item.rule_id, "topic": item.topic, "verdict": item.result.verdict}
                         for item in relevant]
+    data["detail"] = detail if brief else "\n".join(lines)
     dispatcher.utter_message(text="\n".join(lines), buttons=buttons, json_message=data)
     return [*events, SlotSet(SCREENING, fact is not None), SlotSet("requested_fact", fact)]
+
+
+def brief_lines(fits: list[Screened], maybe: list[Screened], ruled_out: list[Screened], language: str) -> list[str]:
+    """The screening in a few words for an SMS: which measures fit or may fit, and how many are ruled out."""
+    wording = messages(language)["screening"]
+    joiner = wording["brief_joiner"]
+    lines = []
+    if fits:
+        lines.append(wording["brief_fits"].format(titles=joiner.join(title(item, language) for item in fits)))
+    if maybe:
+        lines.append(wording["brief_maybe"].format(
+            titles=joiner.join(title(item, language) for item in maybe[:SHOWN_PER_GROUP])))
+    if ruled_out:
+        lines.append(wording["brief_ruled_out"].format(count=len(ruled_out)))
+    return lines
 
 
 def title(item: Screened, language: str) -> str:

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 ACTION_LISTEN = "action_listen"
 # Payload fields of a reply that are not stored with the conversation (see ``without_reply_extras``).
-REPLY_ONLY_FIELDS = ("card",)
+REPLY_ONLY_FIELDS = ("card", "detail")  # the answer card; the whole verdict under a short SMS one
 # Set by ``retrieve`` on the tracker it returns: (its id, how many stored events of the session it was built from).
 STORED_EVENTS_ATTRIBUTE = "_chuangye_stored_events"
 

@@ -73,3 +73,36 @@ def test_a_measure_the_message_clearly_names_is_checked_though_the_facts_bear_on
     dispatcher, _ = start_check(confidence=0.5)  # a guess of the classifier: the situation is screened instead
     assert dispatcher.messages
     assert all(message["custom"].get("topic") != "government_procurement" for message in dispatcher.messages)
+
+
+def test_an_sms_user_gets_the_short_verdict_first_and_the_whole_one_with_detail(kb) -> None:
+    from actions.answer import answer_topic
+    from actions.eligibility import send_verdict
+    from bot.channels.render import sms_segments
+    from policy_kb.engine import evaluate
+
+    facts = {"student_status": "graduated", "years_since_graduation": 7.0, "business_in_gansu": True,
+             "first_business": True, "company_size": "micro", "is_tech_company": True}
+    topic = kb.topics["student_startup_social_insurance"]
+    user = {"event": "user", "text": "能拿社保补贴不", "input_channel": "sms", "parse_data": {}}
+
+    def sms_tracker(events: list[dict], text: str = "能拿社保补贴不", entities: list | None = None) -> Tracker:
+        latest = {"text": text, "intent": {"name": "ask_policy", "confidence": 0.9}, "entities": entities or []}
+        return Tracker("sms-user", {"topic": topic.id, "facts": facts}, latest, events, False, None, {}, "sms")
+
+    dispatcher = CollectingDispatcher()
+    send_verdict(dispatcher, topic, evaluate(topic.id, facts), sms_tracker([user]), facts)
+    [short] = dispatcher.messages
+    assert short["text"].startswith("【大学生创业社保补贴】") and "❌" in short["text"] and "✘" in short["text"]
+    assert sms_segments(short["text"]) <= 3
+    assert short["buttons"][0]["payload"] == '/ask_policy{"aspect":"full"}'
+    assert "✘" in short["custom"]["detail"] and "出处" in short["custom"]["detail"]
+    verdict_event = {"event": "bot", "text": short["text"], "data": {"custom": short["custom"]}}
+    detail = CollectingDispatcher()
+    answer_topic(detail, sms_tracker([user, verdict_event, {**user, "text": "详细"}], "详细",
+                                     [{"entity": "aspect", "value": "full"}]), topic)
+    [whole] = detail.messages
+    assert whole["text"] == short["custom"]["detail"] and sms_segments(whole["text"]) > 3
+    web = CollectingDispatcher()
+    send_verdict(web, topic, evaluate(topic.id, facts), Tracker("web", {}, {}, [], False, None, {}, "rest"), facts)
+    assert web.messages[0]["text"] == short["custom"]["detail"]  # other channels: the whole verdict at once

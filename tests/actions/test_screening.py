@@ -112,3 +112,16 @@ def test_a_correction_after_a_verdict_changes_only_the_number_it_corrects() -> N
     [message] = messages
     assert message["custom"]["rule"] == "procurement_consortium_price_deduction"
     assert message["custom"]["verdict"] == "eligible"
+
+
+def test_on_sms_the_screening_names_the_measures_and_counts_the_ruled_out_ones() -> None:
+    from bot.channels.render import sms_segments
+
+    situation = "我大前年毕业的 在酒泉开了个做测绘软件的公司 头一回创业 二十来号人"
+    state = tracker(situation)
+    state.events.append({"event": "user", "text": situation, "input_channel": "sms", "parse_data": {}})
+    [message] = run(ActionTakeFacts(), state)[0]
+    assert "✅ 符合：大学生初次创业社会保险补贴" in message["text"] and "❌ 不符合：" in message["text"]
+    assert "按你说的情况" not in message["text"] and sms_segments(message["text"]) <= 3
+    assert "按你说的情况" in message["custom"]["detail"]  # the whole list stays in the payload
+    assert {entry["rule"] for entry in message["custom"]["screened"]} >= {"student_startup_social_insurance"}
