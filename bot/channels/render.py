@@ -166,7 +166,14 @@ def render_sms(reply: ChannelReply, max_segments: int) -> list[str]:
     return split_text(body, limit, length) or [""]
 
 
+# Typographic quotes and dashes outside GSM 03.38: in an English SMS one of them makes the whole message UCS-2
+# (67 characters a segment instead of 153).
+_TO_GSM = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
+
+
 def _plain(text: str) -> str:
     """SMS templates allow plain text only: no emoji or decorative marks."""
     text = text.replace("✔", "√").replace("✘", "×").replace("✅", "").replace("❌", "").replace("⚠", "注意:")
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        text = text.translate(_TO_GSM)
     return "".join(ch for ch in text if ucs2_length(ch) == 1)

@@ -482,3 +482,12 @@ def test_odd_text_over_twilio_never_fails(live_assistant: LiveAssistant) -> None
 def test_forwarded_host_names_the_signed_url_only_behind_a_trusted_proxy(trust: bool, expected: str) -> None:
     headers = {"x-forwarded-proto": "https", "x-forwarded-host": "sms.example.org, evil.example"}
     assert called_url("http", "127.0.0.1:5005", "/webhooks/sms/twilio", "a=1", headers, trust) == expected
+
+
+def test_an_english_sms_with_typographic_quotes_is_still_gsm_text() -> None:
+    reply = ChannelReply(texts=["Ask me, for example “Is there a start-up loan guarantee?” – or ‘human’."])
+    [sms] = render_sms(reply, 3)
+    assert sms == "Ask me, for example \"Is there a start-up loan guarantee?\" - or 'human'."
+    assert sms_segments(sms) == 1  # GSM: 160 a segment
+    [chinese] = render_sms(ChannelReply(texts=["比如“返乡创业有什么扶持”"]), 3)
+    assert chinese == "比如“返乡创业有什么扶持”"  # Chinese is UCS-2 anyway: its quotes stay
