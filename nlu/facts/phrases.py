@@ -135,7 +135,11 @@ def phrase_mentions(
         if negated is None:
             continue
         next_start = matches[index + 1].start if index + 1 < len(matches) else len(text)
-        values = _stated_values(_effective_rule(rule, text, match, next_start, lexicon), negated)
+        effective = _effective_rule(rule, text, match, next_start, lexicon)
+        if asked == "employer_in_gansu" and rule.kind in ("gansu_university", "outside_university"):
+            # "西安交大的" to "is your university or institute in Gansu?": the school answers where the employer is
+            effective = PhraseRule(sets={"employer_in_gansu": rule.kind == "gansu_university"}, if_negated={})
+        values = _stated_values(effective, negated)
         if values:
             yield (WEAK_POSITION if rule.weak else match.start), dict(values)
 

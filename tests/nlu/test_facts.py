@@ -461,3 +461,8 @@ def test_a_correction_restates_a_known_fact_without_the_words_that_usually_come_
         "consortium_small_firm_share": 25.0}
     assert restated_facts("不好意思看错了 协议上写的是30%", ["consortium_small_firm_share", "employees"]) == {
         "consortium_small_firm_share": 30.0}
+
+
+def test_a_school_answers_where_the_employer_is_when_that_is_asked() -> None:
+    assert interpret_answer("西安交大的 想来兰州创业", "employer_in_gansu") is False
+    assert interpret_answer("兰大的", "employer_in_gansu") is True
