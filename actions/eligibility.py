@@ -33,7 +33,7 @@ from actions.common import (
 )
 from actions.context import NAMED_CONFIDENCE, names_detail_of, topic_confidence
 from actions.feedback import feedback_buttons
-from actions.replies import FULL
+from actions.replies import FULL, OVERVIEW, first_answer
 from nlu.facts import interpret_answer
 from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, has_rules, screen
 from policy_kb.facts import FactError, validate_fact
@@ -44,6 +44,7 @@ from policy_kb.sizing import size_standard
 from policy_kb.translations import department_name, localized_evaluation, topic_text
 
 # Intents that leave the check when the message holds no answer: other rules handle them.
+ASIDE = "__aside__"  # the message asks about the measure being checked: answered, then the pending question again
 STAYING_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "nlu_fallback"}
 NOT_UNDERSTOOD = "__not_understood__"
 UNCERTAIN = "__uncertain__"
@@ -245,7 +246,20 @@ def asks_about_another_measure(tracker: Tracker) -> bool:
     if (tracker.latest_message.get("aspect") or {}).get("continuation"):
         return True
     act = (tracker.latest_message.get("intent") or {}).get("name")
-    return act in MEASURE_QUESTION_ACTS and asks_a_question(text, reply_language(tracker))
+    # "那我们所的专利转给我自己的公司 收益咋分" read as an eligibility question: about the other measure too
+    return act in (*MEASURE_QUESTION_ACTS, "check_eligibility") and asks_a_question(text, reply_language(tracker))
+
+
+def asks_an_aspect_aside(tracker: Tracker, intent: str | None) -> bool:
+    """During a check, a question about one aspect of the measure being checked ("最多能出去几年", "这个还管用不",
+    "到点了公司还没做起来咋整"): no answer to the question pending, and no other measure named."""
+    if intent != "ask_policy":
+        return False
+    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    if current is None or (named is not None and named.id != current.id):
+        return False
+    aspect = (tracker.latest_message.get("aspect") or {}).get("name")
+    return bool(aspect) and aspect not in (OVERVIEW, FULL)
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -275,6 +289,8 @@ class ValidateEligibilityForm(FormValidationAction):
         if is_uncertain(tracker.latest_message.get("text") or ""):
             return {"fact_answer": UNCERTAIN}
         intent = tracker.latest_message.get("intent", {}).get("name")
+        if asks_an_aspect_aside(tracker, intent):
+            return {"fact_answer": ASIDE}  # "最多能出去几年" during the check: answered, then the question again
         # A policy question that names no new topic ("？？", "啥意思") is about the check in progress.
         if intent in STAYING_INTENTS or (intent == "ask_policy" and topic_in_message(tracker) is None):
             return {"fact_answer": NOT_UNDERSTOOD}
@@ -282,7 +298,14 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def validate_fact_answer(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
-        wording = messages(reply_language(tracker))["eligibility"]
+        language = reply_language(tracker)
+        wording = messages(language)["eligibility"]
+        topic = topic_being_checked(tracker)
+        if slot_value == ASIDE and topic is not None:
+            aspect = str((tracker.latest_message.get("aspect") or {}).get("name") or OVERVIEW)
+            dispatcher.utter_message(text=first_answer(topic, aspect, language, tracker.latest_message.get("text")
+                                                       or ""))
+            return {"fact_answer": None}
         if slot_value == NOT_UNDERSTOOD:
             dispatcher.utter_message(text=wording["not_understood"])
             return {"fact_answer": None}

@@ -106,3 +106,16 @@ def test_an_sms_user_gets_the_short_verdict_first_and_the_whole_one_with_detail(
     web = CollectingDispatcher()
     send_verdict(web, topic, evaluate(topic.id, facts), Tracker("web", {}, {}, [], False, None, {}, "rest"), facts)
     assert web.messages[0]["text"] == short["custom"]["detail"]  # other channels: the whole verdict at once
+
+
+def test_a_question_about_the_measure_being_checked_is_answered_and_the_check_goes_on() -> None:
+    aside = during_check("补贴给多长时间", "ask_policy", None)
+    assert extracted(aside) == {"fact_answer": "__aside__"}
+    dispatcher = CollectingDispatcher()
+    slots = ValidateEligibilityForm().validate_fact_answer("__aside__", dispatcher, aside, {})
+    assert slots == {"fact_answer": None}  # nothing answered: the form asks its question again
+    [answer] = dispatcher.messages
+    assert answer["text"].startswith("补贴给3年")  # the time aspect's first answer, from the KB
+    other = during_check("那我们所的专利转给自己的公司 收益咋分", "check_eligibility",
+                         "research_commercialization_income", 0.98)
+    assert extracted(other) == {}  # another measure, asked as an eligibility question: the check is left
