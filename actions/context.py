@@ -65,8 +65,11 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     if topic is None or next(tracker.get_latest_entity_values("other_region"), None):
         return None
     named = topic_in_message(tracker)
+    text = tracker.latest_message.get("text") or ""
     if named is not None and named.id != topic.id:
-        return None
+        if names_detail_of(named, text) or topic_confidence(tracker) >= NAMED_CONFIDENCE:
+            return None  # another measure, named or sure
+        named = None  # "学费还交不" weakly read as the fees measure: no measure named
     if asks_its_contact(tracker, topic):
         return topic
     reading = tracker.latest_message.get("aspect") or {}

@@ -38,6 +38,10 @@ def test_a_message_the_act_classifier_missed_is_a_follow_up_on_the_measure_it_is
     assert followup_topic(unsure_act).id == "student_leave_of_absence"
     its_department = tracker("金融办现在叫啥", "out_of_scope", "crowdfunding_fintech")
     assert followup_topic(its_department).id == "crowdfunding_fintech"
+    weakly_other = tracker("学费还交不", "nlu_fallback", "student_leave_of_absence", "administrative_fees", 0.36)
+    assert followup_topic(weakly_other).id == "student_leave_of_absence"
+    surely_other = tracker("学费还交不", "nlu_fallback", "student_leave_of_absence", "administrative_fees", 0.9)
+    assert followup_topic(surely_other) is None
     out_of_scope = tracker("明天天气怎么样", "out_of_scope", "tax_incentives")
     assert followup_topic(out_of_scope) is None
     other_region = tracker("那深圳呢", "out_of_scope", "tax_incentives")
