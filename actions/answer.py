@@ -29,8 +29,8 @@ from actions.common import (
 )
 from actions.context import topic_of_turn
 from actions.eligibility import (
-    BRIEF_VERDICT_CHANNELS,
     asks_about_eligibility,
+    brief_replies,
     evaluate_focus,
     send_verdict,
     situation_in_message,
@@ -95,16 +95,17 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     events.append(SlotSet("topic", topic.id))
     if tracker.get_slot("topic") != topic.id:
         events.extend([SlotSet("rule", None), SlotSet("screening", False)])  # a new topic: no measure in focus yet
-    facts = merge_facts(known_facts(tracker), facts_in_latest_message(tracker))
+    known, stated = known_facts(tracker), facts_in_latest_message(tracker)
+    facts = merge_facts(known, stated)
     events.append(SlotSet("facts", facts))
     text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)
     if can_check and (asks_about_eligibility(text, language) or situation_in_message(tracker, topic)
-                      or contradicts_known_facts(tracker)):
+                      or contradicts(known, stated)):
         result, rule_id = evaluate_focus(tracker, topic, facts)
         events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
-            if tracker.get_latest_input_channel() not in BRIEF_VERDICT_CHANNELS:  # SMS: straight to the question
+            if not brief_replies(tracker):  # SMS: straight to the question
                 dispatcher.utter_message(text=aspect_texts(topic, language).brief,
                                          json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
@@ -143,11 +144,10 @@ def last_reply_was_verdict_on(tracker: Tracker, topic: Topic) -> bool:
     return False
 
 
-def contradicts_known_facts(tracker: Tracker) -> bool:
+def contradicts(known: dict[str, object], stated: dict[str, object]) -> bool:
     """The message gives another value for a fact already known ("不是创投公司" after "我们创投企业…"): a
     correction, so the verdict is given again."""
-    known = known_facts(tracker)
-    return any(name in known and known[name] != value for name, value in facts_in_latest_message(tracker).items())
+    return any(name in known and known[name] != value for name, value in stated.items())
 
 
 def requested_aspect(tracker: Tracker) -> str:

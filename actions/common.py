@@ -63,6 +63,11 @@ def asks_a_question(text: str, language: str) -> bool:
     return bool(endings) and any(clause.endswith(endings) for clause in _CLAUSE_BREAK.split(text.lower()) if clause)
 
 
+def corrects(text: str) -> bool:
+    """The message corrects something said before ("不对", "说错了", "其实是…", "sorry, I meant")."""
+    return says_any(text, "correction_markers")
+
+
 def reply_language(tracker: Tracker) -> str:
     """``en`` when the latest message (or, if it shows none, the conversation so far) is in English."""
     latest = next(tracker.get_latest_entity_values("language"), None)
@@ -179,7 +184,7 @@ def facts_in_latest_message(tracker: Tracker) -> dict[str, object]:
             except FactError:
                 continue
     text = tracker.latest_message.get("text") or ""
-    if says_any(text, "correction_markers"):  # "我看错了 只占25%": a known fact restated in fewer words
+    if corrects(text):  # "我看错了 只占25%": a known fact restated in fewer words
         known = [name for name in known_facts(tracker) if name not in found]
         found.update(restated_facts(text, known))
     return found

@@ -18,6 +18,7 @@ from actions.common import (
     FORM_NAME,
     MEASURE_QUESTION_ACTS,
     asks_a_question,
+    corrects,
     current_topic,
     departments_sentence,
     facts_in_latest_message,
@@ -59,6 +60,18 @@ _CHINESE_IN_BRACKETS = re.compile(r"\s*[(（][^)）]*[\u4e00-\u9fff][^)）]*[)�
 BRIEF_VERDICT_CHANNELS = ("sms",)
 
 
+def verdict_title(topic: Topic, result: Evaluation, language: str) -> str:
+    """What a verdict is about: one measure of a topic with several (a procurement price deduction) by its own
+    name, else the topic. ``result`` is already in ``language``."""
+    single = len(result.rules) == 1 and len(rules_for_topic(topic.id)) > 1
+    return result.rules[0].title if single else topic_text(topic, language).title
+
+
+def brief_replies(tracker: Tracker | None) -> bool:
+    """Whether this conversation's channel gets short verdicts, screenings and check starts (SMS)."""
+    return tracker is not None and tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+
+
 def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
     """The verdict, the reason for each condition, what would change it, departments and the source.
 
@@ -66,10 +79,7 @@ def verdict_text(topic: Topic, result: Evaluation, language: str = "zh") -> str:
     """
     wording = messages(language)["eligibility"]
     result = localized_evaluation(result, language)
-    # One measure of a topic with several (a procurement price deduction): the verdict names that measure.
-    single = len(result.rules) == 1 and len(rules_for_topic(topic.id)) > 1
-    title = result.rules[0].title if single else topic_text(topic, language).title
-    lines = [wording[f"verdict_{result.verdict}"].format(title=title)]
+    lines = [wording[f"verdict_{result.verdict}"].format(title=verdict_title(topic, result, language))]
     several = len(result.rules) > 1
     for rule in result.rules:
         if several:
@@ -94,9 +104,7 @@ def verdict_brief(topic: Topic, result: Evaluation, language: str = "zh") -> str
     met), and the lead department; the full verdict comes with "详细" (``verdict_text``)."""
     wording = messages(language)["eligibility"]
     result = localized_evaluation(result, language)
-    single = len(result.rules) == 1 and len(rules_for_topic(topic.id)) > 1
-    title = result.rules[0].title if single else topic_text(topic, language).title
-    lines = [wording[f"brief_{result.verdict}"].format(title=title)]
+    lines = [wording[f"brief_{result.verdict}"].format(title=verdict_title(topic, result, language))]
     failed = [condition for rule in result.rules for condition in rule.conditions if condition.status == FAILED]
     if failed:  # the reason alone: it names the condition in plain words (the document's words come with 详细)
         lines.append(wording["brief_failed"].format(explanation=failed[0].explanation))
@@ -128,7 +136,7 @@ def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluat
     ]
     note = size_note(facts if facts is not None else known_facts(tracker) if tracker is not None else {}, language)
     detail = verdict_text(topic, result, language) + ("\n" + note if note else "")
-    brief = not full and tracker is not None and tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+    brief = not full and brief_replies(tracker)
     if brief:
         buttons.insert(0, {"title": labels["detail"], "payload": intent_payload("ask_policy", aspect=FULL)})
     data = payload(ELIGIBILITY, topic, result.verdict, tracker)
@@ -190,11 +198,6 @@ def evaluate_focus(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> 
     """The evaluation of the measure in focus (or of the whole topic when none is), and that measure."""
     rule_id = focus_rule(tracker, topic, facts)
     return evaluate(topic.id, facts, rule_id=rule_id), rule_id
-
-
-def corrects(text: str) -> bool:
-    """The message corrects something said before ("不对", "说错了", "其实是…", "sorry, I meant")."""
-    return says_any(text, "correction_markers")
 
 
 def answer_from_message(tracker: Tracker, requested_fact: str | None) -> dict[str, object]:
@@ -336,8 +339,7 @@ class ActionAskFactAnswer(Action):
             return []
         lines = []
         if not tracker.get_slot("requested_fact"):
-            brief = tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
-            start = messages(language)["eligibility"]["start_brief" if brief else "start"]
+            start = messages(language)["eligibility"]["start_brief" if brief_replies(tracker) else "start"]
             lines.append(start.format(title=topic_text(topic, language).title))
         lines.append(result.next_question)
         data = {**payload(ELIGIBILITY, topic, result.verdict, tracker), "asking": result.next_fact}

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ELIGIBILITY, FORM_NAME, describe_facts, kb, messages, payload, reply_language, topic_buttons
-from actions.eligibility import BRIEF_VERDICT_CHANNELS, evaluate_focus, option_buttons, send_verdict
+from actions.eligibility import brief_replies, evaluate_focus, option_buttons, send_verdict
 from policy_kb.engine import (
     ELIGIBLE,
     FAILED,
@@ -69,7 +69,7 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
     lines.extend(wording["maybe"].format(title=title(item, language)) for item in maybe[:SHOWN_PER_GROUP])
     lines.extend(wording["ruled_out"].format(title=title(item, language), reason=reason(item, language))
                  for item in ruled_out[:SHOWN_PER_GROUP])
-    brief = bool(relevant) and tracker.get_latest_input_channel() in BRIEF_VERDICT_CHANNELS
+    brief = bool(relevant) and brief_replies(tracker)
     if brief:  # SMS: the measures by name only, the ruled-out ones counted; the whole list is in the payload
         detail, lines = "\n".join(lines), brief_lines(fits, maybe, ruled_out, language)
     fact = settling_question(maybe[:SHOWN_PER_GROUP]) or settling_question(maybe)

@@ -60,10 +60,14 @@ def staff_message(text: str) -> str:
     return channel_messages(language)["staff_reply"].format(text=text.strip())
 
 
+def deliverable_channels(settings: Settings) -> tuple[str, ...]:
+    """The channels this installation can write to (their credentials are set)."""
+    return tuple(channel for channel in CHANNELS if getattr(settings, channel) is not None)
+
+
 def can_deliver(contact: str, settings: Settings) -> bool:
     """Whether a reply to this conversation id can be sent from this installation."""
-    channel = contact.partition(":")[0]
-    return channel in CHANNELS and getattr(settings, channel) is not None
+    return contact.partition(":")[0] in deliverable_channels(settings)
 
 
 async def send_staff_reply(contact: str, text: str, settings: Settings) -> Delivery:

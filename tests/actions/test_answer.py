@@ -202,7 +202,11 @@ def test_an_english_what_about_x_switches_when_x_names_another_measure() -> None
 
 
 def test_a_message_that_contradicts_a_known_fact_is_a_correction() -> None:
-    from actions.answer import contradicts_known_facts
+    from actions.answer import contradicts
+    from actions.common import facts_in_latest_message, known_facts
+
+    def contradicts_known_facts(tracker: Tracker) -> bool:
+        return contradicts(known_facts(tracker), facts_in_latest_message(tracker))
 
     def with_facts(known: dict, entities: list[dict], text: str = "不是创投公司") -> Tracker:
         latest = {"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": entities}

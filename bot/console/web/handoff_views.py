@@ -10,11 +10,11 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import clean_text
 from bot.channels.outbound import (
-    CHANNELS,
     STAFF_REPLY_LIMIT,
     DeliveryFailed,
     NotDeliverable,
     OptedOut,
+    deliverable_channels,
     send_staff_reply,
 )
 from bot.console import audit
@@ -57,8 +57,7 @@ async def queue_page(request: Request, show_closed: bool = False, revealed: dict
 
 def replyable_channels() -> tuple[str, ...]:
     """The channels this installation can write to (their credentials are set for the console too)."""
-    settings = load_settings()
-    return tuple(channel for channel in CHANNELS if getattr(settings, channel) is not None)
+    return deliverable_channels(load_settings())
 
 
 @blueprint.post("/handoffs/<request_id:int>/contact")
