@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from nlu import regions
 from nlu.facts.numbers import NUMBER, NUMBER_CHARS
 from nlu.normalize import normalize_text
 from policy_kb.facts import FactError, validate_fact
@@ -20,7 +21,6 @@ from policy_kb.models import FactSpec
 PARENTHESISED = re.compile(r"\(.*?\)")  # "在校大学生（含研究生）": a label's note in brackets
 _LEXICON_PATH = Path(__file__).resolve().parent.parent / "lexicons" / "facts.yml"
 _UNIVERSITIES_PATH = _LEXICON_PATH.with_name("universities.yml")
-HOME_PROVINCE = "甘肃省"
 _SCHEMA_PATH = DATA_DIR / "facts.yml"
 
 
@@ -176,13 +176,14 @@ def university_rules(raw: dict) -> dict[str, PhraseRule]:
     "outside_university" kinds of facts.yml)."""
     in_gansu = PhraseRule(sets={"from_gansu_university": True}, kind="gansu_university")
     outside = PhraseRule(sets={"from_gansu_university": False}, kind="outside_university")
+    home_province = regions.lexicon()["home_province"]  # nlu/lexicons/regions.yml: the plan's province
     province_of = {name: province for province, names in raw["provinces"].items() for name in names}
     names = {**{name: name for name in province_of}, **raw["aliases"]}
     rules: dict[str, PhraseRule] = {}
     for written, school in names.items():
         if school not in province_of:
             raise ValueError(f"{_UNIVERSITIES_PATH}: alias {written!r} names {school!r}, which is not listed")
-        rules[normalize_text(str(written))] = in_gansu if province_of[school] == HOME_PROVINCE else outside
+        rules[normalize_text(str(written))] = in_gansu if province_of[school] == home_province else outside
     return rules
 
 

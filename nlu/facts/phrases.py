@@ -78,8 +78,9 @@ def _is_origin(text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon)
     return next_start != match.end and text.startswith(lexicon.origin_after, match.end)
 
 
-def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon) -> PhraseRule:
-    """Apply the place and university rules that depend on the words around a phrase."""
+def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon,
+                    asked: str | None = None) -> PhraseRule:
+    """Apply the place and university rules that depend on the words around a phrase (and on the question asked)."""
     if rule.kind in ("gansu_place", "outside_place") and lexicon.commercialization_markers.search(text[: match.start]):
         # "专利转让给成都的一家企业", "授权给庆阳一家公司": where the results are commercialised
         return PhraseRule(sets={"commercialized_in_gansu": rule.kind == "gansu_place"}, if_negated={})
@@ -96,6 +97,8 @@ def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start:
         return PhraseRule(sets={"in_gansu": False}, if_negated={})
     if rule.kind in ("gansu_university", "outside_university"):
         in_gansu = rule.kind == "gansu_university"
+        if asked == "employer_in_gansu":  # "西安交大的" to "is your university or institute in Gansu?"
+            return PhraseRule(sets={"employer_in_gansu": in_gansu}, if_negated={})
         if _followed_by(text, match.end, lexicon.park_words):
             return PhraseRule(sets={"in_gansu": True} if in_gansu else {}, if_negated={})
         if _followed_by(text, match.end, lexicon.staff_words):
@@ -135,11 +138,7 @@ def phrase_mentions(
         if negated is None:
             continue
         next_start = matches[index + 1].start if index + 1 < len(matches) else len(text)
-        effective = _effective_rule(rule, text, match, next_start, lexicon)
-        if asked == "employer_in_gansu" and rule.kind in ("gansu_university", "outside_university"):
-            # "西安交大的" to "is your university or institute in Gansu?": the school answers where the employer is
-            effective = PhraseRule(sets={"employer_in_gansu": rule.kind == "gansu_university"}, if_negated={})
-        values = _stated_values(effective, negated)
+        values = _stated_values(_effective_rule(rule, text, match, next_start, lexicon, asked), negated)
         if values:
             yield (WEAK_POSITION if rule.weak else match.start), dict(values)
 
