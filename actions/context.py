@@ -7,7 +7,14 @@ import re
 
 from rasa_sdk import Tracker
 
-from actions.common import department_in_message, topic_being_checked, topic_in_message
+from actions.common import (
+    asks_a_question,
+    department_in_message,
+    messages,
+    reply_language,
+    topic_being_checked,
+    topic_in_message,
+)
 from actions.replies import parks_in
 from policy_kb.models import Topic
 from policy_kb.translations import english_topics
@@ -16,6 +23,11 @@ from policy_kb.translations import english_topics
 NAMED_CONFIDENCE = 0.8
 # Acts that say the act classifier did not understand the message as a question of its own.
 UNCLEAR_ACTS = ("out_of_scope", "nlu_fallback")
+# An out-of-scope reading at least this likely is sure (as in the pipeline's TopicScopeGuard): "我爸住院 医保报销
+#比例是多少" after the e-health measure is out of scope, though the topic classifier leans towards that measure.
+SURE_OUT_OF_SCOPE = 0.8
+# Yes/no acts: outside a check, one that ends like a question ("给场地不") asks rather than answers.
+YES_NO_ACTS = ("affirm", "deny")
 
 
 def topic_of_turn(tracker: Tracker) -> Topic | None:
@@ -31,6 +43,8 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if continuation and not names_detail_of(named, continuation) and (
             names_detail_of(current, continuation) or topic_confidence(tracker) < NAMED_CONFIDENCE):
         return current  # "那经费呢": X names no other measure in so many words, and the classifier is not sure
+    if continuation and is_hypothetical(tracker) and topic_confidence(tracker) < NAMED_CONFIDENCE:
+        return current  # "要是公司注册在西安呢": other circumstances, the same measure
     if reading.get("elliptical"):
         return current  # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees
     text = tracker.latest_message.get("text") or ""
@@ -39,6 +53,20 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if names_detail_of(current, text) or topic_confidence(tracker) < NAMED_CONFIDENCE:
         return current  # "收费不", "公司开满三年以后还给减不": no other measure named, the classifier not sure
     return named
+
+
+def is_hypothetical(tracker: Tracker) -> bool:
+    """The message starts "要是…", "如果…", "what if…": it changes the person's circumstances."""
+    text = (tracker.latest_message.get("text") or "").strip().lower()
+    markers = messages(reply_language(tracker))["hypothetical_markers"]
+    return text.startswith(tuple(markers))
+
+
+def surely_out_of_scope(tracker: Tracker) -> bool:
+    """The act classifier is sure the message is out of scope, unless the topic classifier is sure of a topic."""
+    intent = tracker.latest_message.get("intent") or {}
+    return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
+            and topic_confidence(tracker) < NAMED_CONFIDENCE)
 
 
 def topic_confidence(tracker: Tracker) -> float:
@@ -82,8 +110,10 @@ def followup_topic(tracker: Tracker) -> Topic | None:
         # classifier sees the measure under discussion.
         # "学费还交不" after leave of absence: unsure of the act and naming no measure, it is about this one; so is
         # an unclear message that names one of its departments ("金融办现在叫啥").
-        if act == "nlu_fallback" or (named is not None and act in UNCLEAR_ACTS):
+        if act == "nlu_fallback" or (named is not None and act in UNCLEAR_ACTS and not surely_out_of_scope(tracker)):
             return topic
+        if act in YES_NO_ACTS and asks_a_question(text, reply_language(tracker)):
+            return topic  # "给场地不" after the student guidance: a question about it, not a "no"
         if act in UNCLEAR_ACTS and department_in_message(tracker) in topic.departments:
             return topic
         return None

@@ -387,7 +387,7 @@ class ActionStartCheck(Action):
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = current_topic(tracker)
         if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
-                and not situation_in_message(tracker, topic)):
+                and not situation_in_message(tracker, topic) and not asks_about_discussed(tracker, topic)):
             # The classifier's guess is not what the person's situation bears on: screen them all. A measure the
             # message clearly names ("the 2-3% price deduction for consortium bids") is checked all the same.
             topic = None
@@ -471,6 +471,14 @@ class ActionTakeFacts(Action):
             return [*events, *screen_situation(dispatcher, tracker, facts)]
         dispatcher.utter_message(text=wording["nothing_to_do"], json_message=payload(ELIGIBILITY, tracker=tracker))
         return events
+
+
+def asks_about_discussed(tracker: Tracker, topic: Topic) -> bool:
+    """``topic`` is the measure under discussion and the message does not ask which measures fit: "俺没上过大学也能
+    行不" after the youth loans asks about them."""
+    if topic != topic_being_checked(tracker):
+        return False
+    return not says_any(tracker.latest_message.get("text") or "", "screening_markers", (reply_language(tracker),))
 
 
 def bears_on(facts: dict[str, object], topic: Topic) -> bool:

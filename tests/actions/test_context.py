@@ -9,9 +9,9 @@ from actions.context import followup_topic, topic_of_turn
 
 
 def tracker(text: str, act: str, current: str | None, named: str | None = None, confidence: float = 0.9,
-            aspect: dict | None = None) -> Tracker:
+            aspect: dict | None = None, act_confidence: float = 0.5) -> Tracker:
     entities = [{"entity": "topic", "value": named, "confidence_entity": confidence}] if named else []
-    latest = {"text": text, "intent": {"name": act, "confidence": 0.5}, "entities": entities,
+    latest = {"text": text, "intent": {"name": act, "confidence": act_confidence}, "entities": entities,
               "aspect": aspect or {}, "topic_ranking": []}
     return Tracker("context-user", {"topic": current} if current else {}, latest, [], False, None, {}, None)
 
@@ -54,3 +54,34 @@ def test_chinese_questions_that_end_the_way_questions_do() -> None:
     assert asks_a_question("还有没", "zh") and asks_a_question("能贷多少", "zh")
     assert not asks_a_question("我在兰州开了个花店", "zh")
     assert asks_a_question("and for patents?", "en") and not asks_a_question("I run a flower shop", "en")
+
+
+def test_a_sure_out_of_scope_question_leaves_the_measure_the_topic_classifier_leans_to() -> None:
+    hospital = tracker("我爸在兰州住院 医保报销比例是多少", "out_of_scope", "internet_services_for_people",
+                       "internet_services_for_people", 0.42, act_confidence=0.99)
+    assert followup_topic(hospital) is None
+    unsure = tracker("找税务局办要带啥", "out_of_scope", "tax_incentives", "tax_incentives", 0.42, act_confidence=0.6)
+    assert followup_topic(unsure).id == "tax_incentives"
+    sure_topic = tracker("找税务局办要带啥", "out_of_scope", "tax_incentives", "tax_incentives", 0.9,
+                         act_confidence=0.99)
+    assert followup_topic(sure_topic).id == "tax_incentives"
+
+
+def test_a_yes_or_no_that_ends_like_a_question_asks_about_the_measure() -> None:
+    asks = tracker("给场地不", "deny", "student_startup_guidance")
+    assert followup_topic(asks).id == "student_startup_guidance"
+    answers = tracker("不用了", "deny", "student_startup_guidance")
+    assert followup_topic(answers) is None
+
+
+def test_a_hypothetical_follow_up_switches_only_to_a_measure_the_classifier_is_sure_of() -> None:
+    elsewhere = tracker("要是公司注册在西安呢", "inform", "student_startup_social_insurance", "business_registration",
+                        0.64, {"continuation": "要是公司注册在西安"})
+    assert topic_of_turn(elsewhere).id == "student_startup_social_insurance"
+    sure = tracker("要是去孵化器里办呢", "ask_policy", "student_startup_social_insurance", "maker_space_support", 0.9,
+                   {"continuation": "要是去孵化器里办"})
+    assert topic_of_turn(sure).id == "maker_space_support"
+    english = tracker("What if I register the company in Xi'an?", "ask_policy", "student_startup_social_insurance",
+                      "business_registration", 0.6, {"continuation": "I register the company in Xi'an"})
+    english.latest_message["entities"].append({"entity": "language", "value": "en"})
+    assert topic_of_turn(english).id == "student_startup_social_insurance"

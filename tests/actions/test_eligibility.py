@@ -119,3 +119,23 @@ def test_a_question_about_the_measure_being_checked_is_answered_and_the_check_go
     other = during_check("那我们所的专利转给自己的公司 收益咋分", "check_eligibility",
                          "research_commercialization_income", 0.98)
     assert extracted(other) == {}  # another measure, asked as an eligibility question: the check is left
+
+
+def start_check_on_discussed(text: str) -> list[dict[str, Any]]:
+    """The youth loans are under discussion; ``text`` reads as an eligibility question naming no measure, with a
+    fact that bears on other measures (not on the youth loans, which set no conditions)."""
+    latest = {"text": text, "intent": {"name": "check_eligibility", "confidence": 0.99},
+              "entities": [{"entity": "student_status", "value": "not_student"}],
+              "aspect": {"name": "overview", "cue": None, "elliptical": False, "continuation": None}}
+    state = Tracker("start-user", {"language": "zh", "facts": {}, "topic": "youth_startup_support"}, latest, [],
+                    False, None, {}, None)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionStartCheck().run(dispatcher, state, {}))
+    return dispatcher.messages
+
+
+def test_an_eligibility_question_naming_no_measure_is_about_the_one_under_discussion() -> None:
+    about_it = start_check_on_discussed("俺没上过大学也能行不")
+    assert [message["custom"]["topic"] for message in about_it] == ["youth_startup_support"]
+    which_fit = start_check_on_discussed("俺没上过大学 能享受哪些政策")
+    assert which_fit and all(message["custom"].get("topic") != "youth_startup_support" for message in which_fit)
