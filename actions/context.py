@@ -35,7 +35,7 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     X belongs to the measure under discussion ("那商标呢" after the patents) or names no other measure clearly, a
     bare aspect question ("收费不", "补几年"), or a message that names none of the other measure's terms while the
     classifier is not sure of it; else the measure under discussion."""
-    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    named, current = measure_named(tracker), topic_being_checked(tracker)
     if named is None or current is None or named.id == current.id:
         return named or current
     reading = tracker.latest_message.get("aspect") or {}
@@ -43,8 +43,6 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if continuation and not names_detail_of(named, continuation) and (
             names_detail_of(current, continuation) or topic_confidence(tracker) < NAMED_CONFIDENCE):
         return current  # "那经费呢": X names no other measure in so many words, and the classifier is not sure
-    if continuation and is_hypothetical(tracker) and topic_confidence(tracker) < NAMED_CONFIDENCE:
-        return current  # "要是公司注册在西安呢": other circumstances, the same measure
     if reading.get("elliptical"):
         return current  # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees
     text = tracker.latest_message.get("text") or ""
@@ -52,6 +50,17 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
         return named  # "那社保补贴呢": the message names the other measure
     if names_detail_of(current, text) or topic_confidence(tracker) < NAMED_CONFIDENCE:
         return current  # "收费不", "公司开满三年以后还给减不": no other measure named, the classifier not sure
+    return named
+
+
+def measure_named(tracker: Tracker) -> Topic | None:
+    """The measure the message names, but not another measure the classifier is unsure of in a hypothetical about
+    the one under discussion ("要是公司注册在西安呢", "要是我再开个公司 还算初次创办不"): other circumstances, the
+    same measure."""
+    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    if (named is not None and current is not None and named.id != current.id and is_hypothetical(tracker)
+            and topic_confidence(tracker) < NAMED_CONFIDENCE):
+        return None
     return named
 
 
@@ -92,7 +101,7 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     topic = topic_being_checked(tracker)
     if topic is None or next(tracker.get_latest_entity_values("other_region"), None):
         return None
-    named = topic_in_message(tracker)
+    named = measure_named(tracker)
     text = tracker.latest_message.get("text") or ""
     if named is not None and named.id != topic.id:
         if names_detail_of(named, text) or topic_confidence(tracker) >= NAMED_CONFIDENCE:

@@ -19,7 +19,6 @@ from actions.common import (
     MEASURE_QUESTION_ACTS,
     asks_a_question,
     corrects,
-    current_topic,
     departments_sentence,
     facts_in_latest_message,
     intent_payload,
@@ -32,7 +31,7 @@ from actions.common import (
     topic_being_checked,
     topic_in_message,
 )
-from actions.context import NAMED_CONFIDENCE, names_detail_of, topic_confidence
+from actions.context import NAMED_CONFIDENCE, measure_named, names_detail_of, topic_confidence
 from actions.feedback import feedback_buttons
 from actions.replies import FULL, OVERVIEW, first_answer
 from nlu.facts import interpret_answer
@@ -238,7 +237,7 @@ def asks_about_another_measure(tracker: Tracker) -> bool:
     during the social-insurance check), or a question in so many words ("我学妹想办休学，学籍会被注销吗"). It
     leaves the check even when its words also read as an answer ("休学", "大三": a student); an answer that
     merely sounds like another measure ("做有色金属冶炼加工的", the industry asked for) does not."""
-    named, current = topic_in_message(tracker), topic_being_checked(tracker)
+    named, current = measure_named(tracker), topic_being_checked(tracker)
     if named is None or current is None or named.id == current.id:
         return False
     text = tracker.latest_message.get("text") or ""
@@ -385,7 +384,7 @@ class ActionStartCheck(Action):
         wording = messages(language)["eligibility"]
         facts = merge_facts(known_facts(tracker), facts_in_latest_message(tracker))
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
-        topic = current_topic(tracker)
+        topic = measure_named(tracker) or topic_being_checked(tracker)
         if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
                 and not situation_in_message(tracker, topic) and not asks_about_discussed(tracker, topic)):
             # The classifier's guess is not what the person's situation bears on: screen them all. A measure the
@@ -444,7 +443,7 @@ class ActionTakeFacts(Action):
             new_facts = {**corrected_facts(text, known_facts(tracker)), **new_facts}
         facts = merge_facts(known_facts(tracker), new_facts)
         events: list[EventType] = [SlotSet("facts", facts)]
-        named = topic_in_message(tracker)
+        named = measure_named(tracker)
         current = topic_being_checked(tracker)
         if corrects(text) and new_facts and current is not None and has_rules(current.id):
             return [*events, *check_topic(dispatcher, tracker, current, facts)]  # the verdict, corrected
@@ -461,7 +460,7 @@ class ActionTakeFacts(Action):
             return answer_topic(dispatcher, tracker, named)
         if screening and new_facts:
             return [*events, *screen_situation(dispatcher, tracker, facts)]
-        topic = current_topic(tracker)
+        topic = named or current
         if topic is not None and has_rules(topic.id) and new_facts and not screening:
             return [*events, *check_topic(dispatcher, tracker, topic, facts)]
         followup = followup_topic(tracker)
