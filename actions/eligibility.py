@@ -252,6 +252,13 @@ def asks_about_another_measure(tracker: Tracker) -> bool:
     return act in (*MEASURE_QUESTION_ACTS, "check_eligibility") and asks_a_question(text, reply_language(tracker))
 
 
+def asks_about_another_region(tracker: Tracker) -> bool:
+    """An out-of-scope question about another region's measures ("上海那边怎么弄"), not an answer about the
+    person."""
+    act = (tracker.latest_message.get("intent") or {}).get("name")
+    return act == "out_of_scope" and next(tracker.get_latest_entity_values("other_region"), None) is not None
+
+
 def asks_an_aspect_aside(tracker: Tracker, intent: str | None) -> bool:
     """During a check, a question about one aspect of the measure being checked ("最多能出去几年", "这个还管用不",
     "到点了公司还没做起来咋整"): no answer to the question pending, and no other measure named."""
@@ -285,6 +292,8 @@ class ValidateEligibilityForm(FormValidationAction):
             return {}  # the form is just starting: nothing has been asked yet
         if asks_about_another_measure(tracker):
             return {}  # "那休学创业呢": the form rejects and the rules answer it, though "休学" reads as an answer
+        if asks_about_another_region(tracker):
+            return {}  # "How does Shanghai handle it?": out of scope, though "Shanghai" reads as not in Gansu
         found = answer_from_message(tracker, tracker.get_slot("requested_fact"))
         if found:
             return {"fact_answer": json.dumps(found, ensure_ascii=False)}

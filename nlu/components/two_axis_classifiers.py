@@ -44,6 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.fallback import ACT_CHOSEN_BY_KEY
 from nlu.components.message_context import add_entity
+from nlu.components.sentence_embedding_featurizer import message_embedding
 
 NO_TOPIC = "none"
 OUT_OF_SCOPE_ACT = "out_of_scope"
@@ -52,6 +53,8 @@ TOPIC_KEY = "topic"
 TOPIC_RANKING_KEY = "topic_ranking"
 MODEL_FILE = "linear_model.npz"
 LABELS_FILE = "labels.json"
+# The counts-only model of the cascade, beside the full one in the component's storage.
+COUNTS_ONLY_DIRECTORY = "counts_only"
 
 
 class LinearTextModel:
@@ -68,6 +71,10 @@ class LinearTextModel:
         self.sparse_coef = np.ascontiguousarray(coef[:, :self.sparse_width].T)
         self.dense_coef = np.ascontiguousarray(coef[:, self.sparse_width:].T)
         self.intercept = intercept.astype(np.float64)
+
+    @property
+    def dense_width(self) -> int:
+        return int(self.dense_coef.shape[0])
 
     @classmethod
     def fit(cls, counts: scipy.sparse.csr_matrix, dense: np.ndarray, labels: list[str], *, C: float,
@@ -164,7 +171,8 @@ def message_features(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix, 
     if len(widths) != 1 or not next(iter(widths)):
         raise ValueError("every message needs the same sparse sentence features (are the count featurizers first?)")
     if len({sum(len(block) for block in row) for row in dense_rows}) != 1:
-        raise ValueError("every message needs the same dense sentence features (is the embedding featurizer on?)")
+        raise ValueError("every message needs the same dense sentence features (is the embedding featurizer on? "
+                         "a lazy one adds none to messages being served)")
     dense = np.array([np.concatenate(row) if row else np.zeros(0) for row in dense_rows], dtype=np.float64)
     return side_by_side(sparse_rows), dense
 
@@ -180,15 +188,18 @@ class LinearClassifierComponent(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
+        # cascade_confidence: with a lazy embedding featurizer, a counts-only model is trained too, and a message
+        # it is at least this sure of is decided without the embedding (None: no cascade).
         return {"C": 30.0, "embedding_weight": 1.0, "max_iter": 2000, "random_state": 42, "ranking_length": 10,
-                "class_weight": None}
+                "class_weight": None, "cascade_confidence": None}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 model: LinearTextModel | None = None) -> None:
+                 model: LinearTextModel | None = None, counts_only: LinearTextModel | None = None) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        self.counts_only = counts_only
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -198,12 +209,15 @@ class LinearClassifierComponent(GraphComponent):
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> LinearClassifierComponent:
+        model = counts_only = None
         try:
             with model_storage.read_from(resource) as directory:
                 model = LinearTextModel.load(directory)
+                if (directory / COUNTS_ONLY_DIRECTORY).is_dir():
+                    counts_only = LinearTextModel.load(directory / COUNTS_ONLY_DIRECTORY)
         except ValueError:  # nothing stored: the pipeline had no training data for it
-            model = None
-        return cls(config, model_storage, resource, model)
+            pass
+        return cls(config, model_storage, resource, model, counts_only)
 
     def label(self, message: Message) -> str | None:
         raise NotImplementedError
@@ -214,12 +228,19 @@ class LinearClassifierComponent(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         examples = [message for message in training_data.intent_examples if self.label(message) is not None]
         counts, dense = message_features(examples)
-        self.model = LinearTextModel.fit(
-            counts, dense, [self.label(message) for message in examples], C=self.config["C"],
-            embedding_weight=self.config["embedding_weight"], max_iter=self.config["max_iter"],
-            random_state=self.config["random_state"], class_weight=self.config["class_weight"])
+        labels = [self.label(message) for message in examples]
+        settings = {"C": self.config["C"], "max_iter": self.config["max_iter"],
+                    "random_state": self.config["random_state"], "class_weight": self.config["class_weight"]}
+        self.model = LinearTextModel.fit(counts, dense, labels, embedding_weight=self.config["embedding_weight"],
+                                         **settings)
+        if self.config["cascade_confidence"] is not None:
+            self.counts_only = LinearTextModel.fit(counts, np.zeros((len(examples), 0)), labels,
+                                                   embedding_weight=0.0, **settings)
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory)
+            if self.counts_only is not None:
+                (directory / COUNTS_ONLY_DIRECTORY).mkdir()
+                self.counts_only.save(directory / COUNTS_ONLY_DIRECTORY)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -228,10 +249,28 @@ class LinearClassifierComponent(GraphComponent):
         with_text = [message for message in messages if (message.get(TEXT) or "").strip() and message.features]
         if not with_text:
             return messages
-        counts, dense = message_features(with_text)
-        for message, probabilities in zip(with_text, self.model.probabilities(counts, dense), strict=True):
+        for message, probabilities in zip(with_text, self.probabilities(with_text), strict=True):
             self.apply(message, probabilities)
         return messages
+
+    def probabilities(self, messages: list[Message]) -> np.ndarray:
+        """The full model's probabilities, or the counts-only model's for a message it is sure of when the
+        embedding featurizer left the embedding to be computed on demand (the cascade)."""
+        counts, dense = message_features(messages)
+        if dense.shape[1] == self.model.dense_width:
+            return self.model.probabilities(counts, dense)  # the features are all there (training data, eager)
+        result = np.zeros((len(messages), len(self.model.labels)))
+        unsure = np.ones(len(messages), dtype=bool)
+        gate = self.config["cascade_confidence"]
+        if self.counts_only is not None and gate is not None:
+            quick = self.counts_only.probabilities(counts, np.zeros((len(messages), 0)))
+            unsure = quick.max(axis=1) < gate
+            result[~unsure] = quick[~unsure]
+        if unsure.any():
+            embedded = np.array([message_embedding(message) for message, needed in zip(messages, unsure, strict=True)
+                                 if needed], dtype=np.float64)
+            result[unsure] = self.model.probabilities(counts[np.flatnonzero(unsure)], embedded)
+        return result
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -139,3 +139,12 @@ def test_an_eligibility_question_naming_no_measure_is_about_the_one_under_discus
     assert [message["custom"]["topic"] for message in about_it] == ["youth_startup_support"]
     which_fit = start_check_on_discussed("俺没上过大学 能享受哪些政策")
     assert which_fit and all(message["custom"].get("topic") != "youth_startup_support" for message in which_fit)
+
+
+def test_a_question_about_another_regions_measures_is_no_answer_during_a_check() -> None:
+    region = [{"entity": "other_region", "value": "shanghai"}, {"entity": "from_outside_gansu", "value": True}]
+    assert extracted(during_check("How does Shanghai handle the same case?", "out_of_scope", None,
+                                  entities=region)) == {}
+    answer = extracted(during_check("我是上海来的 还在读研", "inform", None,
+                                    entities=[*region, {"entity": "student_status", "value": "in_school"}]))
+    assert json.loads(answer["fact_answer"]).get("student_status") == "in_school"

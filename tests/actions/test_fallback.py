@@ -84,3 +84,11 @@ def test_hesitating_between_a_question_and_something_else_still_asks() -> None:
               "topic_ranking": [{"name": "startup_guarantee_loan", "confidence": 0.95}], "entities": entities}
     [message] = run(ActionClarify(), Tracker("clarify-user", {}, latest, [], False, None, {}, None)).messages
     assert message["custom"]["kind"] == "clarify"
+
+
+def test_another_region_in_an_english_reply_is_capitalised() -> None:
+    entities = [{"entity": "language", "value": "en"}, {"entity": "other_region", "value": "xi'an"}]
+    [message] = run(ActionOutOfScope(), tracker_with_ranking([], "out_of_scope", entities,
+                                                             "What does Xi'an offer?")).messages
+    assert message["text"].startswith("I can't answer about the policies of Xi'an:")
+    assert message["custom"]["other_region"] == "xi'an"  # the payload keeps the entity's value

@@ -128,3 +128,44 @@ def test_a_sure_topic_keeps_a_message_in_scope_unless_out_of_scope_is_sure_too()
     assert guarded(0.85, "rural_returnee_startup", 0.9).get(INTENT)["name"] == "out_of_scope"  # sure: stays out
     assert guarded(0.7, "rural_returnee_startup", 0.6).get(INTENT)["name"] == "out_of_scope"  # topic unsure
     assert guarded(0.7, NO_TOPIC, 0.95).get(INTENT)["name"] == "out_of_scope"
+
+
+def cascade_messages(counts: scipy.sparse.csr_matrix, texts: list[str]) -> list[Message]:
+    """Messages as a lazy pipeline serves them: the count features, no embedding yet."""
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+    from rasa.shared.nlu.training_data.features import Features
+
+    messages = []
+    for index, text in enumerate(texts):
+        message = Message(data={TEXT: text})
+        message.add_features(Features(counts[index], FEATURE_TYPE_SENTENCE, TEXT, "counts"))
+        messages.append(message)
+    return messages
+
+
+@pytest.mark.parametrize("gate", [0.0, "median", 1.01])
+def test_the_cascade_embeds_only_the_messages_the_counts_alone_are_unsure_of(gate: float | str) -> None:
+    from nlu.components.sentence_embedding_featurizer import EMBEDDING_DIMENSION, EMBEDDING_KEY, embed
+    from nlu.components.two_axis_classifiers import ActClassifier
+
+    texts = [f"{word}创业补贴怎么申请" for word in ("大学生", "返乡", "科研人员", "残疾人", "退役军人", "农民工")] * 5
+    counts, _, labels = random_data(rows=len(texts))
+    dense = embed(texts).astype(np.float64)
+    assert dense.shape == (len(texts), EMBEDDING_DIMENSION)
+    settings = {"C": 10.0, "max_iter": 2000, "random_state": 0}
+    full = LinearTextModel.fit(counts, dense, labels, embedding_weight=1.0, **settings)
+    counts_only = LinearTextModel.fit(counts, np.zeros((len(texts), 0)), labels, embedding_weight=0.0, **settings)
+    quick = counts_only.probabilities(counts, np.zeros((len(texts), 0)))
+    if gate == "median":
+        gate = float(np.median(quick.max(axis=1)))
+    classifier = ActClassifier({**ActClassifier.get_default_config(), "cascade_confidence": gate}, None, None,
+                               full, counts_only)
+    messages = cascade_messages(counts, texts)
+    probabilities = classifier.probabilities(messages)
+
+    unsure = quick.max(axis=1) < gate
+    embedded = np.array([message.get(EMBEDDING_KEY) is not None for message in messages])
+    np.testing.assert_array_equal(embedded, unsure)  # the embedding is computed for these messages only
+    np.testing.assert_allclose(probabilities[~unsure], quick[~unsure])
+    np.testing.assert_allclose(probabilities[unsure], full.probabilities(counts, dense)[unsure], atol=1e-6)
+    assert unsure.all() if gate > 1 else (not unsure.any() if gate == 0.0 else unsure.any() and not unsure.all())
