@@ -100,6 +100,12 @@ def english_index() -> dict[str, frozenset[str]]:
 
 def _is_origin(text: str, start: int, end: int) -> bool:
     words = lexicon()
+    if text[start:end].isascii():  # an English name: English cues, by the words around it
+        before, after = text[max(0, start - 24):start].lower(), text[end:end + 30].lower()
+        if any(before.endswith(word) for word in words["origin_before_en"]):
+            return True
+        if any(after.startswith(word) for word in words["origin_after_en"]):
+            return True
     after = text[end:end + 4]
     before = text[max(0, start - 3):start]
     if any(after.startswith(word) for word in words["origin_after"]):

@@ -15,6 +15,7 @@ from nlu.regions import find_places, read_regions
     ("上海科研人员离岗创业政策", "上海"),
     ("在深圳创业能贷多少", "深圳"),
     ("What startup grants does Shanghai offer?", "shanghai"),
+    ("How do startup loans work in Shenzhen?", "shenzhen"),
     ("美国创业有补贴吗", "美国"),
 ])
 def test_another_regions_measure_is_named(text: str, region: str) -> None:
@@ -26,6 +27,9 @@ def test_another_regions_measure_is_named(text: str, region: str) -> None:
     "俺在内蒙古放了好几年羊 打算回老家搞养殖 有啥扶持",  # where the person is now, coming back from
     "Worked in a Guangzhou factory for six years, now moving back to my village. Any support for returnees?",
     "我是湖南人 想在天水办科技公司",
+    "We're angel investors based in Beijing. Could we set up a fund there too?",  # "there": the place discussed
+    "I grew up in Sichuan and studied in Chengdu; is there support for graduates who start a company?",
+    "A Shanghai-based team of three, thinking about opening a branch. Any tax breaks?",
     "北京人在兰州开公司有啥扶持",
     "我在西安上学 毕业想回兰州创业",
     "在深圳开了个公司 能领社保补贴吗",  # the person's situation: a fact for the eligibility check
