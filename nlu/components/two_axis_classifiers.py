@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
+from joblib import Parallel, delayed
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -44,7 +45,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.fallback import ACT_CHOSEN_BY_KEY
 from nlu.components.message_context import add_entity
-from nlu.components.sentence_embedding_featurizer import message_embedding
+from nlu.components.sentence_embedding_featurizer import known_embedding, message_embedding
 
 NO_TOPIC = "none"
 OUT_OF_SCOPE_ACT = "out_of_scope"
@@ -231,11 +232,14 @@ class LinearClassifierComponent(GraphComponent):
         labels = [self.label(message) for message in examples]
         settings = {"C": self.config["C"], "max_iter": self.config["max_iter"],
                     "random_state": self.config["random_state"], "class_weight": self.config["class_weight"]}
-        self.model = LinearTextModel.fit(counts, dense, labels, embedding_weight=self.config["embedding_weight"],
-                                         **settings)
+        fits = [(dense, self.config["embedding_weight"])]
         if self.config["cascade_confidence"] is not None:
-            self.counts_only = LinearTextModel.fit(counts, np.zeros((len(examples), 0)), labels,
-                                                   embedding_weight=0.0, **settings)
+            fits.append((np.zeros((len(examples), 0)), 0.0))
+        # The cascade's two models are independent: fitted side by side, one core each (joblib, from scikit-learn).
+        models = Parallel(n_jobs=len(fits))(
+            delayed(LinearTextModel.fit)(counts, features, labels, embedding_weight=weight, **settings)
+            for features, weight in fits)
+        self.model, self.counts_only = models[0], (models[1] if len(models) > 1 else None)
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory)
             if self.counts_only is not None:
@@ -262,9 +266,11 @@ class LinearClassifierComponent(GraphComponent):
         result = np.zeros((len(messages), len(self.model.labels)))
         unsure = np.ones(len(messages), dtype=bool)
         gate = self.config["cascade_confidence"]
-        if self.counts_only is not None and gate is not None:
+        # A message whose embedding costs nothing (cached for its text) goes straight to the full model.
+        free = np.array([known_embedding(message) is not None for message in messages])
+        if self.counts_only is not None and gate is not None and not free.all():
             quick = self.counts_only.probabilities(counts, np.zeros((len(messages), 0)))
-            unsure = quick.max(axis=1) < gate
+            unsure = free | (quick.max(axis=1) < gate)
             result[~unsure] = quick[~unsure]
         if unsure.any():
             embedded = np.array([message_embedding(message) for message, needed in zip(messages, unsure, strict=True)
