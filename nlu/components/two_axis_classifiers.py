@@ -45,7 +45,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.components.fallback import ACT_CHOSEN_BY_KEY
 from nlu.components.message_context import add_entity
-from nlu.components.sentence_embedding_featurizer import known_embedding, message_embedding
+from nlu.components.sentence_embedding_featurizer import message_embedding
 
 NO_TOPIC = "none"
 OUT_OF_SCOPE_ACT = "out_of_scope"
@@ -266,11 +266,10 @@ class LinearClassifierComponent(GraphComponent):
         result = np.zeros((len(messages), len(self.model.labels)))
         unsure = np.ones(len(messages), dtype=bool)
         gate = self.config["cascade_confidence"]
-        # A message whose embedding costs nothing (cached for its text) goes straight to the full model.
-        free = np.array([known_embedding(message) is not None for message in messages])
-        if self.counts_only is not None and gate is not None and not free.all():
+        # Whether a text was served before does not matter: the same text always gets the same reading.
+        if self.counts_only is not None and gate is not None:
             quick = self.counts_only.probabilities(counts, np.zeros((len(messages), 0)))
-            unsure = free | (quick.max(axis=1) < gate)
+            unsure = quick.max(axis=1) < gate
             result[~unsure] = quick[~unsure]
         if unsure.any():
             embedded = np.array([message_embedding(message) for message, needed in zip(messages, unsure, strict=True)

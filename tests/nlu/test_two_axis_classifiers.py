@@ -170,24 +170,3 @@ def test_the_cascade_embeds_only_the_messages_the_counts_alone_are_unsure_of(gat
     np.testing.assert_allclose(probabilities[unsure], full.probabilities(counts, dense)[unsure], atol=1e-6)
     assert unsure.all() if gate > 1 else (not unsure.any() if gate == 0.0 else unsure.any() and not unsure.all())
 
-
-def test_a_message_whose_embedding_is_cached_goes_to_the_full_model() -> None:
-    from nlu.components.sentence_embedding_featurizer import cached_embedding, embed
-    from nlu.components.two_axis_classifiers import ActClassifier
-
-    texts = [f"{word}创业贷款能贷多少" for word in ("大学生", "返乡", "科研人员", "残疾人")] * 5
-    counts, _, labels = random_data(rows=len(texts))
-    dense = embed(texts).astype(np.float64)
-    settings = {"C": 10.0, "max_iter": 2000, "random_state": 0}
-    full = LinearTextModel.fit(counts, dense, labels, embedding_weight=1.0, **settings)
-    counts_only = LinearTextModel.fit(counts, np.zeros((len(texts), 0)), labels, embedding_weight=0.0, **settings)
-    classifier = ActClassifier({**ActClassifier.get_default_config(), "cascade_confidence": 0.0}, None, None,
-                               full, counts_only)
-    cached_embedding.clear()
-    cached_embedding(texts[0])  # served before: its embedding is known
-    probabilities = classifier.probabilities(cascade_messages(counts, texts))
-    reference = full.probabilities(counts, dense)
-    for index, text in enumerate(texts):
-        expected = reference[index] if text == texts[0] else counts_only.probabilities(
-            counts[index], np.zeros((1, 0)))[0]
-        np.testing.assert_allclose(probabilities[index], expected, atol=1e-6)
