@@ -46,11 +46,23 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if reading.get("elliptical"):
         return current  # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees
     text = tracker.latest_message.get("text") or ""
+    if answers_a_condition_of(current, named, tracker):
+        return current  # "还没经过啥认定 就是自己注册的咖啡馆" on the incubator fund: its condition, not registration
     if names_detail_of(named, text):
         return named  # "那社保补贴呢": the message names the other measure
     if names_detail_of(current, text) or topic_confidence(tracker) < NAMED_CONFIDENCE:
         return current  # "收费不", "公司开满三年以后还给减不": no other measure named, the classifier not sure
     return named
+
+
+def answers_a_condition_of(current: Topic, named: Topic, tracker: Tracker) -> bool:
+    """The message states facts that settle a condition of the measure under discussion and none of the measure
+    it seems to name: it tells more about the person for the former."""
+    from actions.common import facts_in_latest_message
+    from actions.eligibility import bears_on  # here: actions.eligibility imports this module
+
+    stated = facts_in_latest_message(tracker)
+    return bool(stated) and bears_on(stated, current) and not bears_on(stated, named)
 
 
 def measure_named(tracker: Tracker) -> Topic | None:

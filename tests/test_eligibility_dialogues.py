@@ -23,7 +23,8 @@ from tests.conftest import Conversation
 HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_b.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_c.yml",
-            Path(__file__).parent / "dialogues" / "heldout_eligibility_d.yml"]
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_d.yml",
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_e.yml"]
 MAX_ANSWERS = 8
 FLOOR = 0.6
 DECIDED = ("eligible", "not_eligible")

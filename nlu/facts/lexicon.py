@@ -55,6 +55,7 @@ class Lexicon:
     park_words: tuple[str, ...]
     location_markers: tuple[str, ...]
     registration_after: tuple[str, ...]
+    registration_before: tuple[str, ...]
     secondary_after: tuple[str, ...]
     commercialization_markers: re.Pattern[str]
     origin_before: tuple[str, ...]
@@ -235,6 +236,7 @@ def load_lexicon() -> Lexicon:
         park_words=tuple(raw["university_park_words"]),
         location_markers=tuple(raw["location_markers"]),
         registration_after=tuple(raw["registration_after"]),
+        registration_before=tuple(raw["registration_before"]),
         secondary_after=tuple(raw["secondary_after"]),
         commercialization_markers=re.compile(
             "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),

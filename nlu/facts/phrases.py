@@ -88,9 +88,11 @@ def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start:
         after = text[match.end:]
         if after.startswith(lexicon.secondary_after):  # "兰州那边就是个办公点": a branch says nothing of the business
             return PhraseRule(sets={}, if_negated={})
-        if after.startswith(lexicon.registration_after):  # "在西安注册的": where the business itself is
+        if after.startswith(lexicon.registration_after) or text[:match.start].endswith(lexicon.registration_before):
+            # "在西安注册的", "注册在西安高新区": where the business itself is; "没在甘肃注册": not in Gansu
             located = rule.kind == "gansu_place"
-            return PhraseRule(sets={"business_in_gansu": located, "in_gansu": located}, if_negated={})
+            return PhraseRule(sets={"business_in_gansu": located, "in_gansu": located},
+                              if_negated={"business_in_gansu": False} if located else {})
     if rule.kind in ("gansu_place", "outside_place") and _is_origin(text, match, next_start, lexicon):
         return PhraseRule(sets={"from_outside_gansu": rule.kind == "outside_place"}, if_negated={})
     if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):

@@ -85,3 +85,12 @@ def test_a_hypothetical_follow_up_switches_only_to_a_measure_the_classifier_is_s
                       "business_registration", 0.6, {"continuation": "I register the company in Xi'an"})
     english.latest_message["entities"].append({"entity": "language", "value": "en"})
     assert topic_of_turn(english).id == "student_startup_social_insurance"
+
+
+def test_a_message_answering_a_condition_of_the_measure_stays_on_it() -> None:
+    text = "没有，还没经过啥认定，就是自己注册的咖啡馆加共享办公"
+    answer = tracker(text, "ask_policy", "maker_space_support", "business_registration", 0.9)
+    answer.latest_message["entities"].append({"entity": "certified_incubator", "value": False})
+    assert topic_of_turn(answer).id == "maker_space_support"
+    no_fact = tracker(text, "ask_policy", "maker_space_support", "business_registration", 0.9)
+    assert topic_of_turn(no_fact).id == "business_registration"  # without the fact, "注册" names registration

@@ -19,7 +19,9 @@ HELDOUT_TARGET = 0.80
     ("要交啥材料", "materials"), ("要带啥证件", "materials"),
     ("最长几年", "time"), ("啥时候报名", "time"), ("几个月能批下来", "time"),
     ("谁能申请", "who"), ("3年后咋办", "afterwards"), ("期满了呢", "afterwards"),
-    ("全省要建多少个众创空间", "targets"), ("人社厅电话多少", "contact"), ("Who do I contact?", "contact"),
+    ("全省要建多少个众创空间", "targets"), ("每个县建几个孵化点", "targets"),
+    ("楼上有二十几个工位 房租压力大 能补多少", "amount"), ("人社厅电话多少", "contact"),
+    ("Who do I contact?", "contact"),
     ("这个文件还管用吗", "validity"), ("Is it still valid?", "validity"), ("找谁", "department"),
     ("个体户年报咋报", "how_to_apply"), ("创业担保贷款", "overview"), ("大学生创业有补贴吗", "overview"),
 ])
