@@ -50,5 +50,6 @@ def infer_facts(facts: Mapping[str, object]) -> dict[str, object]:
         implied["consortium_bid"] = True
     if facts.get("is_foreign_national") is True:
         implied["from_outside_gansu"] = True
-    implied.update(size_facts(facts.get("employees"), facts.get("industry")))  # type: ignore[arg-type]
+    implied.update(size_facts(facts.get("employees"), facts.get("industry"),  # type: ignore[arg-type]
+                              facts.get("annual_revenue")))  # type: ignore[arg-type]
     return {**{name: value for name, value in implied.items() if value is not None}, **facts}

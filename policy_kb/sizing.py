@@ -29,13 +29,15 @@ SME_BY_COUNT = "size_sme"
 
 @dataclass(frozen=True)
 class HeadCountThresholds:
-    """One industry group's head-count thresholds; None where the standard uses revenue or assets only."""
+    """One industry group's head-count thresholds; None where the standard uses revenue or assets only. ``revenue``:
+    its revenue thresholds in 万元 (micro_below, small_from, medium_from, sme_below), None where it uses none."""
 
     group: str
     name: str
     micro_below: int | None
     medium_from: int | None
     sme_below: int | None
+    revenue: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,10 @@ def size_standard(standard_path: Path = STANDARD_PATH, groups_path: Path = GROUP
     groups = {}
     for group, entry in standard["industries"].items():
         employees = entry.get("employees") or {}
+        revenue = entry.get("revenue")
         groups[group] = HeadCountThresholds(group, str(entry["name"]), employees.get("micro_below"),
-                                            employees.get("medium_from"), employees.get("sme_below"))
+                                            employees.get("medium_from"), employees.get("sme_below"),
+                                            {key: float(value) for key, value in revenue.items()} if revenue else None)
     words: dict[str, str] = {}
     for group, group_words in yaml.safe_load(groups_path.read_text(encoding="utf-8"))["groups"].items():
         if group not in groups:
@@ -87,8 +91,36 @@ def _settled(count: int, thresholds: list[HeadCountThresholds], attribute: str) 
     return None  # at or above a "people AND revenue" threshold, the revenue decides: not settled by the count
 
 
-def size_facts(employees: int | None, industry: str | None) -> dict[str, object]:
-    """What a head count settles: ``company_size`` micro, small-or-micro, or not large (SME)."""
+def size_band(employees: int | None, revenue: float | None, industry: str | None) -> str | None:
+    """The band (micro, small, medium, large) when the industry and a revenue are known and every measure the
+    industry's group uses is known; else None. Micro: under either micro threshold; large: at or above both SME
+    ceilings; medium: at or above both medium thresholds; small: the rest (the standard's "or" and "and")."""
+    if revenue is None or not industry:
+        return None
+    group = size_standard().groups[industry_group(industry) or "other"]
+    measures: list[tuple[float | None, dict[str, float]]] = []
+    if group.sme_below is not None:
+        measures.append((employees, {"micro_below": group.micro_below, "medium_from": group.medium_from,
+                                     "sme_below": group.sme_below}))
+    if group.revenue is not None:
+        measures.append((revenue, group.revenue))
+    if not measures or group.revenue is None or any(value is None for value, _ in measures):
+        return None  # a group sized by assets, or a head count still to come
+    if any(value < limits["micro_below"] for value, limits in measures):
+        return "micro"
+    if all(value >= limits["sme_below"] for value, limits in measures):
+        return "large"
+    if all(value >= limits["medium_from"] for value, limits in measures):
+        return "medium"
+    return "small"
+
+
+def size_facts(employees: int | None, industry: str | None, revenue: float | None = None) -> dict[str, object]:
+    """What a head count settles: ``company_size`` micro, small-or-micro, or not large (SME); with the revenue and
+    the industry, the band itself."""
+    band = size_band(employees, revenue, industry)
+    if band is not None:
+        return {"company_size": band}
     if employees is None:
         return {}
     standard = size_standard()

@@ -49,6 +49,21 @@ def _overlaps(start: int, end: int, matches: list[PhraseMatch]) -> bool:
     return any(match.start < end and start < match.end for match in matches)
 
 
+# 万元 per unit a revenue is written in.
+_REVENUE_UNITS = {"万": 1.0, "百万": 100.0, "千万": 1000.0, "亿": 10000.0,
+                  "thousand": 0.1, "k": 0.1, "million": 100.0, "m": 100.0, "billion": 100000.0, "bn": 100000.0}
+
+
+def revenue_mentions(text: str, lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
+    """A firm's revenue in 万元: "营收九个多亿" → 90000, "营业额八百来万" → 800, "revenue of 9 million yuan" → 900.
+    "多"/"来" after the number are left out (the lower bound: "九亿多" is at least 9亿)."""
+    for pattern in (lexicon.revenue, lexicon.english_revenue):
+        for match in pattern.finditer(text):
+            value = parse_number(match.group("num"))
+            if value is not None:
+                yield match.start("num"), {"annual_revenue": round(value * _REVENUE_UNITS[match.group("unit")], 2)}
+
+
 def head_count_mentions(text: str, matches: list[PhraseMatch],
                         lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
     for pattern in (lexicon.head_count, lexicon.head_count_after_noun):

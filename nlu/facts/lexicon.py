@@ -56,6 +56,8 @@ class Lexicon:
     location_markers: tuple[str, ...]
     registration_after: tuple[str, ...]
     registration_before: tuple[str, ...]
+    revenue: re.Pattern[str]
+    english_revenue: re.Pattern[str]
     secondary_after: tuple[str, ...]
     commercialization_markers: re.Pattern[str]
     origin_before: tuple[str, ...]
@@ -237,6 +239,12 @@ def load_lexicon() -> Lexicon:
         location_markers=tuple(raw["location_markers"]),
         registration_after=tuple(raw["registration_after"]),
         registration_before=tuple(raw["registration_before"]),
+        revenue=re.compile(
+            "(?:" + "|".join(map(re.escape, raw["revenue_words"])) + r")[^0-9零〇一二两三四五六七八九十,，。;；!?]{0,6}"
+            r"(?P<num>[0-9.零〇一二两三四五六七八九十百千]+?) ?(?:个多|个来|多|来|余|个)? ?(?P<unit>千万|百万|亿|万)"),
+        english_revenue=re.compile(
+            r"(?:" + "|".join(map(re.escape, raw["english_revenue_words"])) + r")[a-z ,]{0,24}?(?:rmb|cny|¥)? ?"
+            r"(?P<num>[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)\b"),
         secondary_after=tuple(raw["secondary_after"]),
         commercialization_markers=re.compile(
             "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),

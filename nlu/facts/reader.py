@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from nlu.facts.counts import english_mentions, head_count_mentions, share_mentions
+from nlu.facts.counts import english_mentions, head_count_mentions, revenue_mentions, share_mentions
 from nlu.facts.lexicon import PhraseMatch, fact_schema, load_lexicon, valid_value
 from nlu.facts.phrases import fix_typos, phrase_mentions
 from nlu.facts.times import graduation_mentions
@@ -21,6 +21,7 @@ def read_facts(normalized: str, today: datetime.date, asked: str | None = None) 
         *phrase_mentions(text, matches, lexicon, asked),
         *graduation_mentions(text, today),
         *head_count_mentions(text, matches, lexicon),
+        *revenue_mentions(text, lexicon),
         *share_mentions(text, lexicon, asked),
         *english_mentions(text, lexicon, today),
     ]

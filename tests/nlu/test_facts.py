@@ -90,6 +90,12 @@ EXTRACTION_CASES = [
     ("二次创业", {"first_business": False}),
     ("不是第一次创业", {"first_business": False}),
     ("没创过业", {"first_business": True}),
+    # annual_revenue, in 万元 (the lower bound of "多")
+    ("去年营业收入九个多亿", {"annual_revenue": 90000.0}),
+    ("营业额八百来万", {"annual_revenue": 800.0}),
+    ("年销售额1.2亿", {"annual_revenue": 12000.0}),
+    ("我们流水五六百万", {"annual_revenue": 500.0}),
+    ("turnover of RMB 450 million", {"annual_revenue": 45000.0}),
     # employees
     ("公司十来个人", {"employees": 10}),
     ("员工二十多个", {"employees": 29}),  # the most it can be: a size threshold is never passed on a guess
