@@ -202,6 +202,8 @@ def describe_facts(facts: dict[str, object], language: str = CHINESE) -> str:
             shown = (texts.get("values") or spec.values).get(str(value), str(value))
         elif spec.type == "bool":
             shown = ("Yes" if value else "No") if language == ENGLISH else ("是" if value else "否")
+        elif isinstance(value, float) and value.is_integer():
+            shown = str(int(value))  # "90000", not "90000.0"
         else:
             shown = str(value)
         label = texts.get("label", spec.label)
