@@ -96,6 +96,7 @@ EXTRACTION_CASES = [
     ("年销售额1.2亿", {"annual_revenue": 12000.0}),
     ("我们流水五六百万", {"annual_revenue": 500.0}),
     ("turnover of RMB 450 million", {"annual_revenue": 45000.0}),
+    ("我年收入二十万", {}),  # a person's income, not a firm's revenue
     # employees
     ("公司十来个人", {"employees": 10}),
     ("员工二十多个", {"employees": 29}),  # the most it can be: a size threshold is never passed on a guess
