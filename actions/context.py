@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from actions.common import (
     asks_a_question,
     department_in_message,
+    facts_in_latest_message,
     messages,
     reply_language,
     topic_being_checked,
@@ -58,7 +59,6 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
 def answers_a_condition_of(current: Topic, named: Topic, tracker: Tracker) -> bool:
     """The message states facts that settle a condition of the measure under discussion and none of the measure
     it seems to name: it tells more about the person for the former."""
-    from actions.common import facts_in_latest_message
     from actions.eligibility import bears_on  # here: actions.eligibility imports this module
 
     stated = facts_in_latest_message(tracker)

@@ -88,9 +88,10 @@ class ActionOutOfScope(Action):
         in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
         if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
-        wording = messages(reply_language(tracker))
-        shown = place_name(region, reply_language(tracker)) if region else ""
-        text = wording["other_region"].format(region=shown) if region else wording["out_of_scope"]
+        language = reply_language(tracker)
+        wording = messages(language)
+        text = (wording["other_region"].format(region=place_name(region, language)) if region
+                else wording["out_of_scope"])
         data = payload(OUT_OF_SCOPE, tracker=tracker)
         if region:
             data["other_region"] = region

@@ -81,6 +81,12 @@ def industry_group(industry: str | None) -> str | None:
     return words[max(found, key=len)] if found else None
 
 
+def thresholds_of(industry: str) -> HeadCountThresholds:
+    """The thresholds of the group the user's business belongs to; a business the word lists do not know is in
+    其他未列明行业 ("other")."""
+    return size_standard().groups[industry_group(industry) or "other"]
+
+
 def _settled(count: int, thresholds: list[HeadCountThresholds], attribute: str) -> bool | None:
     """True when the count is under the threshold for every group, False when it is not for any, else None."""
     limits = [getattr(group, attribute) for group in thresholds]
@@ -97,15 +103,15 @@ def size_band(employees: int | None, revenue: float | None, industry: str | None
     ceilings; medium: at or above both medium thresholds; small: the rest (the standard's "or" and "and")."""
     if revenue is None or not industry:
         return None
-    group = size_standard().groups[industry_group(industry) or "other"]
-    measures: list[tuple[float | None, dict[str, float]]] = []
+    group = thresholds_of(industry)
+    if group.revenue is None:
+        return None  # a group sized by head count alone or by assets: the head-count rules apply
+    measures: list[tuple[float | None, dict[str, float]]] = [(revenue, group.revenue)]
     if group.sme_below is not None:
         measures.append((employees, {"micro_below": group.micro_below, "medium_from": group.medium_from,
                                      "sme_below": group.sme_below}))
-    if group.revenue is not None:
-        measures.append((revenue, group.revenue))
-    if not measures or group.revenue is None or any(value is None for value, _ in measures):
-        return None  # a group sized by assets, or a head count still to come
+    if any(value is None for value, _ in measures):
+        return None  # a head count still to come
     if any(value < limits["micro_below"] for value, limits in measures):
         return "micro"
     if all(value >= limits["sme_below"] for value, limits in measures):
@@ -123,14 +129,11 @@ def size_facts(employees: int | None, industry: str | None, revenue: float | Non
         return {"company_size": band}
     if employees is None:
         return {}
-    standard = size_standard()
-    group = industry_group(industry)
-    if group is not None:
-        candidates = [standard.groups[group]]
-    elif industry:
-        candidates = [standard.groups["other"]]  # a business the word lists do not know: 其他未列明行业
+    if industry:
+        candidates = [thresholds_of(industry)]
     else:
-        candidates = [thresholds for thresholds in standard.groups.values() if thresholds.micro_below is not None]
+        candidates = [thresholds for thresholds in size_standard().groups.values()
+                      if thresholds.micro_below is not None]
     facts: dict[str, object] = {}
     if _settled(employees, candidates, "micro_below"):
         facts["company_size"] = "micro"
