@@ -140,11 +140,17 @@ _MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八
 
 
 def redacted(value: Any) -> Any:
-    """``value`` with every string in it redacted, dicts and lists walked (a stored event, its parse data and slots)."""
+    """``value`` with every string in it redacted, dicts and lists walked (a stored event, its parse data and slots).
+
+    What redaction leaves unchanged is returned as it is, the very object: ``redacted(value) is value`` tells that
+    ``value`` holds no personal data (the tracker store relies on it, see ``bot.storage.tracker_cache``).
+    """
     if isinstance(value, str):
         return redact(value) if _MAY_BE_PERSONAL.search(value) else value
     if isinstance(value, dict):
-        return {key: redacted(item) for key, item in value.items()}
+        changed = {key: redacted(item) for key, item in value.items()}
+        return value if all(changed[key] is item for key, item in value.items()) else changed
     if isinstance(value, list):
-        return [redacted(item) for item in value]
+        changed_items = [redacted(item) for item in value]
+        return value if all(new is old for new, old in zip(changed_items, value, strict=True)) else changed_items
     return value

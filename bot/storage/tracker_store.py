@@ -3,7 +3,9 @@
 Configured in endpoints.yml (``tracker_store: {type: bot.storage.tracker_store.ReviewedSQLTrackerStore}``).
 Rasa's tables and rows, read and written with statements built once (``bot.storage.event_statements``); a turn's
 events and its turn log are written in one transaction. The dialogue state matters more than the log: when
-writing turns fails, the error is logged and the events are saved all the same.
+writing turns fails, the error is logged and the events are saved all the same. The tracker saved at the end of a
+turn is handed to the conversation's next turn from memory when the database shows it unchanged
+(``bot.storage.tracker_cache``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import make_url
@@ -35,6 +37,7 @@ from bot.storage.database import (
 from bot.storage.event_statements import SENDER, event_statements
 from bot.storage.handoffs import hash_sender
 from bot.storage.redaction import redacted
+from bot.storage.tracker_cache import TrackerCache
 from bot.storage.turns import insert_turns, turns_from_events
 
 logger = logging.getLogger(__name__)
@@ -93,6 +96,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         self._statements = event_statements(self.SQLEvent.__table__)
         # A database server reads outside a transaction (see ``_retrieve``); SQLite starts none for a SELECT.
         self._read_options = {} if url.get_backend_name() == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        self.cache = TrackerCache(settings.tracker_cache_size)
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:
@@ -113,13 +117,19 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             session.close()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """Rasa's retrieve; a failure is also reported to the running turn (see ``bot.storage.availability``).
+        """Rasa's retrieve, or the tracker the conversation's previous turn saved when the database still holds
+        just its events (``bot.storage.tracker_cache``); a failure is also reported to the running turn (see
+        ``bot.storage.availability``).
 
         The number of stored events the tracker was built from is kept on the tracker object itself, so that
         saving it at the end of the turn need not count them again in the database (see ``_additional_events``).
         """
         try:
-            tracker = await super().retrieve(sender_id)
+            cached = self.cache.take(sender_id)
+            if cached is not None and self._stored_count(sender_id) == cached.events:
+                tracker = cached.tracker
+            else:
+                tracker = await super().retrieve(sender_id)
         except Exception as error:
             report_storage_failure(error)
             raise
@@ -136,42 +146,54 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         if failed_in_this_turn():
             raise StorageUnavailable("the stored conversation could not be read; not saving a blank one")
         stored = self._count_read_in_this_turn(tracker)
+        self.cache.discard(tracker.sender_id)
         try:
             await self.stream_events(tracker)  # Rasa's event broker, if one is configured
             try:
-                self._write_on_a_live_connection(tracker, stored, with_turns=True)
+                stored_as_is = self._write_on_a_live_connection(tracker, stored, with_turns=True)
             except _TurnLogFailed as failure:
                 # The dialogue state matters more than the log: store the events alone.
-                self._write_on_a_live_connection(tracker, stored, with_turns=False)
+                stored_as_is = self._write_on_a_live_connection(tracker, stored, with_turns=False)
                 logger.error("could not log the conversation turns; the tracker itself was saved",
                              exc_info=failure.__cause__)
         except Exception as error:
             report_storage_failure(error)
             raise
+        if stored_as_is:
+            self.cache.put(tracker.sender_id, tracker)
 
     def _write_on_a_live_connection(self, tracker: DialogueStateTracker, stored: int | None,
-                                    with_turns: bool) -> None:
+                                    with_turns: bool) -> bool:
         """``_write``, once more on a new connection when its connection was found dead before the commit (the
         transaction then never reached the database). A commit whose answer was lost is not repeated."""
         try:
-            self._write(tracker, stored, with_turns)
+            return self._write(tracker, stored, with_turns)
         except _DeadBeforeCommit as dead:
             logger.warning("the database connection was gone (%s); writing again on a new one", dead.__cause__)
             try:
-                self._write(tracker, stored, with_turns)
+                return self._write(tracker, stored, with_turns)
             except _DeadBeforeCommit as again:
                 raise again.__cause__ from None
 
-    def _write(self, tracker: DialogueStateTracker, stored: int | None, with_turns: bool) -> None:
+    def _write(self, tracker: DialogueStateTracker, stored: int | None, with_turns: bool) -> bool:
         """One transaction: the events not stored yet (one multi-row INSERT, ids ascending in event order, as
-        Rasa's ``SQLTrackerStore.save`` stores them one ORM object at a time) and the turns they complete."""
+        Rasa's ``SQLTrackerStore.save`` stores them one ORM object at a time) and the turns they complete.
+
+        Returns whether the new events were stored exactly as the tracker holds them (no personal data taken
+        out), so that reading the conversation back would rebuild this same tracker.
+        """
         events = list(tracker.events)
         with self.engine.begin() as connection:
             try:
                 key = self.stored_key(tracker.sender_id)
                 if stored is None:  # Rasa counts the stored events of the latest session
                     stored = connection.execute(self._statements.latest_session_count, {SENDER: key}).scalar_one()
-                rows = [_event_row(key, event) for event in events[stored:]]
+                rows: list[dict[str, Any]] = []
+                stored_as_is = True
+                for event in events[stored:]:
+                    row, as_is = _event_row(key, event)
+                    rows.append(row)
+                    stored_as_is = stored_as_is and as_is
                 if rows:
                     connection.execute(self._statements.insert, rows)
                 if with_turns:
@@ -186,6 +208,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
                 if is_dead_connection(error):
                     raise _DeadBeforeCommit from error
                 raise
+        return stored_as_is
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """Rasa's ``_retrieve`` with a statement built once, reading only the events' JSON column.
@@ -196,19 +219,28 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         """
         statement = (self._statements.all_sessions_data if fetch_events_from_all_sessions
                      else self._statements.latest_session_data)
-        try:
-            rows = self._read_events(statement, sender_id)
-        except sa.exc.DBAPIError as error:
-            if not is_dead_connection(error):
-                raise
-            logger.warning("the database connection was gone (%s); reading again on a new one", error)
-            rows = self._read_events(statement, sender_id)
+        rows = self._read_on_a_live_connection(statement, sender_id)
         events = [json.loads(data) for data in rows]
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
 
-    def _read_events(self, statement: sa.sql.Select, sender_id: str) -> list[str]:
+    def _stored_count(self, sender_id: str) -> int:
+        """How many events of the conversation's latest session the database holds."""
+        (count,) = self._read_on_a_live_connection(self._statements.latest_session_count, sender_id)
+        return count
+
+    def _read_on_a_live_connection(self, statement: sa.sql.Select, sender_id: str) -> list[Any]:
+        """The first column of the statement's rows; once more on a new connection if its connection was dead."""
+        try:
+            return self._read(statement, sender_id)
+        except sa.exc.DBAPIError as error:
+            if not is_dead_connection(error):
+                raise
+            logger.warning("the database connection was gone (%s); reading again on a new one", error)
+            return self._read(statement, sender_id)
+
+    def _read(self, statement: sa.sql.Select, sender_id: str) -> list[Any]:
         with self.engine.connect().execution_options(**self._read_options) as connection:
             return list(connection.execute(statement, {SENDER: self.stored_key(sender_id)}).scalars())
 
@@ -253,10 +285,21 @@ class _DeadBeforeCommit(Exception):
     """A statement of the write found its connection gone (cause attached): nothing of it was committed."""
 
 
-def _event_row(sender_key: str, event: Event) -> dict[str, Any]:
+def _event_row(sender_key: str, event: Event) -> tuple[dict[str, Any], bool]:
     """The ``events`` row Rasa's ``SQLTrackerStore`` writes for ``event``, keyed by the sender's hash and with
-    personal data redacted from every text in it (the message, its parse data, slots, replies)."""
-    data = redacted(without_reply_extras(event.as_dict()))
-    return {"sender_id": sender_key, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            "action_name": data.get("name"), "data": json.dumps(data)}
+    personal data redacted from every text in it (the message, its parse data, slots, replies); and whether the
+    event in memory now holds exactly the stored data.
+
+    A reply's extras (``without_reply_extras``) leave the event in memory too, once stored: the reply has already
+    been handed to the output channel, and later turns of this process then see the conversation as stored.
+    What redaction changes stays in memory until the turn ends (the reply may quote it) and makes the answer False.
+    """
+    live = event.as_dict()
+    kept = without_reply_extras(live)
+    if kept is not live and isinstance(event, BotUttered):
+        event.data = kept["data"]  # a new dict: the reply already handed to the channel keeps its own
+    data = redacted(kept)
+    row = {"sender_id": sender_key, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+           "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+           "action_name": data.get("name"), "data": json.dumps(data)}
+    return row, data is kept

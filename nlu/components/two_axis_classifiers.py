@@ -102,6 +102,26 @@ class LinearTextModel:
         np.exp(scores, out=scores)
         return scores / scores.sum(axis=1, keepdims=True)
 
+    def probabilities_of_one(self, columns: np.ndarray, counts: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """``probabilities`` of one message, from its counts as sorted distinct columns and their counts.
+
+        The same arithmetic as ``tfidf`` and the product, on the message's arrays: for one message, building and
+        checking SciPy's sparse matrices costs about ten times the arithmetic (0.7 ms against 0.05 ms here).
+        """
+        weights = np.log(counts.astype(np.float64))
+        weights += 1.0
+        weights *= self.idf[columns]
+        norm = np.sqrt(weights @ weights)
+        if norm:
+            weights /= norm
+        scores = weights @ self.sparse_coef[columns]
+        if self.dense_coef.shape[0]:
+            scores = scores + self.embedding_weight * (dense @ self.dense_coef)
+        scores += self.intercept
+        scores -= scores.max()
+        np.exp(scores, out=scores)
+        return scores / scores.sum()
+
     def save(self, directory: Path) -> None:
         coef = np.hstack([self.sparse_coef.T, self.dense_coef.T])
         np.savez(directory / MODEL_FILE, idf=self.idf, coef=coef, intercept=self.intercept,
@@ -176,6 +196,32 @@ def message_features(messages: list[Message]) -> tuple[scipy.sparse.csr_matrix, 
                          "a lazy one adds none to messages being served)")
     dense = np.array([np.concatenate(row) if row else np.zeros(0) for row in dense_rows], dtype=np.float64)
     return side_by_side(sparse_rows), dense
+
+
+def sentence_features_of_one(message: Message) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """One message's sentence features: the sparse counts side by side as sorted distinct columns and their
+    counts (the row ``side_by_side`` makes, without a sparse matrix), their total width, and the dense features
+    side by side."""
+    columns, counts, dense = [], [], []
+    width = 0
+    for feature in message.features:
+        if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
+            continue
+        if feature.is_sparse():
+            block = feature.features.tocoo()
+            if block.shape[0] != 1:
+                raise ValueError(f"a sentence feature of {block.shape[0]} rows")
+            columns.append(block.col.astype(np.int64) + width)
+            counts.append(block.data)
+            width += block.shape[1]
+        else:
+            dense.append(np.asarray(feature.features, dtype=np.float64).reshape(-1))
+    all_columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+    all_counts = np.concatenate(counts).astype(np.float64) if counts else np.zeros(0)
+    if np.any(np.diff(all_columns) <= 0):  # unsorted or repeated: sorted and summed, as SciPy's canonical form
+        all_columns, where = np.unique(all_columns, return_inverse=True)
+        all_counts = np.bincount(where, weights=all_counts)
+    return all_columns, all_counts, width, (np.concatenate(dense) if dense else np.zeros(0))
 
 
 def ranking(model: LinearTextModel, probabilities: np.ndarray, length: int) -> list[dict[str, Any]]:
@@ -258,24 +304,29 @@ class LinearClassifierComponent(GraphComponent):
         return messages
 
     def probabilities(self, messages: list[Message]) -> np.ndarray:
-        """The full model's probabilities, or the counts-only model's for a message it is sure of when the
-        embedding featurizer left the embedding to be computed on demand (the cascade)."""
-        counts, dense = message_features(messages)
-        if dense.shape[1] == self.model.dense_width:
-            return self.model.probabilities(counts, dense)  # the features are all there (training data, eager)
-        result = np.zeros((len(messages), len(self.model.labels)))
-        unsure = np.ones(len(messages), dtype=bool)
+        """One row of label probabilities per message (``probabilities_of_one``)."""
+        return np.array([self.probabilities_of_one(message) for message in messages])
+
+    def probabilities_of_one(self, message: Message) -> np.ndarray:
+        """The full model's probabilities, or the counts-only model's when it is sure of the message and the
+        embedding featurizer left the embedding to be computed on demand (the cascade).
+
+        Messages are served one at a time; a message on its own is scored on its arrays (see
+        ``LinearTextModel.probabilities_of_one``).
+        """
+        columns, counts, width, dense = sentence_features_of_one(message)
+        if width != self.model.sparse_width:
+            raise ValueError(f"sparse sentence features {width} wide, the model was trained on "
+                             f"{self.model.sparse_width} (are the count featurizers first?)")
+        if dense.shape[0] == self.model.dense_width:  # the features are all there (training data, eager)
+            return self.model.probabilities_of_one(columns, counts, dense)
         gate = self.config["cascade_confidence"]
         # Whether a text was served before does not matter: the same text always gets the same reading.
         if self.counts_only is not None and gate is not None:
-            quick = self.counts_only.probabilities(counts, np.zeros((len(messages), 0)))
-            unsure = quick.max(axis=1) < gate
-            result[~unsure] = quick[~unsure]
-        if unsure.any():
-            embedded = np.array([message_embedding(message) for message, needed in zip(messages, unsure, strict=True)
-                                 if needed], dtype=np.float64)
-            result[unsure] = self.model.probabilities(counts[np.flatnonzero(unsure)], embedded)
-        return result
+            quick = self.counts_only.probabilities_of_one(columns, counts, np.zeros(0))
+            if quick.max() >= gate:
+                return quick
+        return self.model.probabilities_of_one(columns, counts, message_embedding(message).astype(np.float64))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

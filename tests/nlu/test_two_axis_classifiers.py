@@ -15,6 +15,7 @@ from nlu.components.two_axis_classifiers import (
     LinearTextModel,
     TopicScopeGuard,
     example_topic,
+    sentence_features_of_one,
     side_by_side,
     tfidf,
 )
@@ -108,6 +109,41 @@ def test_sentence_features_side_by_side_equal_scipys_stacking() -> None:
     np.testing.assert_array_equal(ours.data, expected.data)
     with pytest.raises(ValueError, match="unequal shapes"):
         side_by_side([rows[0], rows[1][:2]])
+
+
+def test_one_message_is_scored_on_its_arrays_as_a_batch_is_on_sparse_matrices() -> None:
+    """The serving path (``sentence_features_of_one``, ``probabilities_of_one``) against ``side_by_side`` and
+    ``probabilities``, on blocks of every kind: sorted counts, unsorted COO with repeated columns, a dense block."""
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+    from rasa.shared.nlu.training_data.features import Features
+
+    rng = np.random.default_rng(11)
+    messages, rows, dense_rows = [], [], []
+    for _ in range(30):
+        words = scipy.sparse.random(1, 50, density=0.1, format="coo", random_state=rng,
+                                    data_rvs=lambda n: rng.integers(1, 4, n).astype(float))
+        columns = rng.integers(0, 30, size=6)
+        pinyin = scipy.sparse.coo_matrix((np.arange(1.0, 7.0), (np.zeros(6, dtype=int), columns[::-1])),
+                                         shape=(1, 30))
+        embedding = rng.normal(size=8)
+        message = Message(data={TEXT: "x"})
+        for name, block in (("words", words), ("pinyin", pinyin)):
+            message.add_features(Features(block, FEATURE_TYPE_SENTENCE, TEXT, name))
+        message.add_features(Features(embedding[np.newaxis, :], FEATURE_TYPE_SENTENCE, TEXT, "embedding"))
+        messages.append(message)
+        rows.append([words, pinyin])
+        dense_rows.append(embedding)
+    counts, dense = side_by_side(rows), np.array(dense_rows)
+    labels = [f"label{index % 3}" for index in range(len(messages))]
+    model = LinearTextModel.fit(counts, dense, labels, C=10.0, embedding_weight=0.7, max_iter=2000, random_state=0)
+    batch = model.probabilities(counts, dense)
+    for index, message in enumerate(messages):
+        columns, values, width, embedding = sentence_features_of_one(message)
+        assert width == 80 and np.all(np.diff(columns) > 0)
+        np.testing.assert_array_equal(columns, counts[index].indices)
+        np.testing.assert_array_equal(values, counts[index].data)
+        np.testing.assert_allclose(model.probabilities_of_one(columns, values, embedding), batch[index],
+                                   rtol=1e-12, atol=1e-15)
 
 
 def guarded(out_of_scope: float, topic: str, topic_confidence: float) -> Message:

@@ -20,6 +20,7 @@ from bot.storage.redaction import (
     is_valid_id_number,
     passes_luhn,
     redact,
+    redacted,
 )
 
 # --- the algorithms, written out here independently of the module under test ---------------------------------
@@ -254,3 +255,14 @@ def test_email_addresses_with_an_ideographic_full_stop_are_replaced(address: str
                                   "两年半", "第一二三条"])
 def test_ordinary_words_and_numbers_stay(text: str) -> None:
     assert redact(text) == text
+
+
+def test_a_value_without_personal_data_comes_back_as_the_same_object() -> None:
+    clean = {"text": "补贴3000元", "parse_data": {"entities": [{"value": 2015}], "intent_ranking": [0.9, "ask"]}}
+    assert redacted(clean) is clean
+    personal = {"text": "我的手机13812345678", "parse_data": {"entities": [], "ranking": ["x"]}}
+    changed = redacted(personal)
+    assert changed is not personal and changed["text"] == "我的手机[手机号]"
+    assert personal["text"] == "我的手机13812345678"  # the original is left as it was
+    assert changed["parse_data"] is personal["parse_data"]  # what needs no change is shared, not copied
+    assert redacted(["a", ["13812345678"]]) == ["a", ["[手机号]"]]

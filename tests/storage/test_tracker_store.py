@@ -291,15 +291,78 @@ def test_an_answer_card_goes_out_with_the_reply_but_is_not_stored(store: Reviewe
     custom = {**answer_payload(), "aspect": "amount", "card": card}
     events = [*session_start(), *turn("社保补贴多少", "ask_policy", 0.9, ["短答"], custom=custom)]
     tracker = DialogueStateTracker.from_events(SENDER, events, domain.slots)
+    [reply] = [event for event in tracker.events if event.type_name == "bot"]
+    sent = reply.message()  # what Rasa hands to the output channel during the turn, before the save
     save(store, tracker)
     with engine_for(storage_url).connect() as connection:
         rows = connection.execute(sa.select(SQLTrackerStore.SQLEvent.__table__)).fetchall()
     [stored] = [json.loads(row.data)["data"]["custom"] for row in rows if row.type_name == "bot"]
     assert stored == answer_payload() | {"aspect": "amount"}  # everything but the card, as sent
-    [reply] = [event for event in tracker.events if event.type_name == "bot"]
-    assert reply.data["custom"]["card"] == card  # the reply in memory (what the channel sends) keeps it
+    assert sent["custom"]["card"] == card  # the reply the channel sends keeps it
+    assert reply.data["custom"] == stored  # the tracker in memory is now as stored (the next turn may reuse it)
     [read_back] = [event for event in retrieve(store).events if event.type_name == "bot"]
     assert "card" not in read_back.data["custom"] and read_back.text == "短答"
+
+
+def started_conversation(store: ReviewedSQLTrackerStore, domain: Domain, sender: str = SENDER) -> DialogueStateTracker:
+    """A conversation's first turn saved, and the tracker the second turn reads back (from the database: the
+    first tracker also held the action_session_start before its session began)."""
+    first = [*session_start(), *turn("社保补贴", "student_startup_social_insurance", 0.9, ["第一段"],
+                                     custom=answer_payload() | {"card": {"title": "社保补贴"}})]
+    save(store, DialogueStateTracker.from_events(sender, first, domain.slots))
+    return retrieve(store, sender)
+
+
+def test_the_next_turn_gets_the_saved_tracker_from_memory_after_one_count(store: ReviewedSQLTrackerStore,
+                                                                          domain: Domain) -> None:
+    tracker = started_conversation(store, domain)
+    for event in turn("我符合吗", "check_eligibility", 0.88, ["好的"], custom=answer_payload(kind="eligibility")):
+        tracker.update(event)
+    save(store, tracker)
+    with statements_run(store.engine) as sent:
+        again = retrieve(store)
+    assert again is tracker
+    assert len(sent) == 1 and "count(" in sent[0]  # no event read back, nothing replayed
+    with statements_run(store.engine) as sent:
+        from_database = retrieve(store)  # handed out once: now read
+    assert from_database is not tracker and any("SELECT events.data" in statement for statement in sent)
+    assert [event.as_dict() for event in from_database.events] == [event.as_dict() for event in again.events]
+    assert from_database.current_state() == again.current_state()
+
+
+def test_a_conversation_another_process_wrote_to_is_read_from_the_database(
+        store: ReviewedSQLTrackerStore, storage_url: str, domain: Domain) -> None:
+    tracker = started_conversation(store, domain)
+    save(store, tracker)  # kept in memory
+    other_worker = ReviewedSQLTrackerStore(domain=domain, database_url=storage_url, salt=SALT)
+    theirs = retrieve(other_worker)
+    for event in turn("谢谢", "thank", 0.95, ["不客气"]):
+        theirs.update(event)
+    save(other_worker, theirs)
+    ours = retrieve(store)
+    assert ours is not tracker
+    assert [event.get("text") for event in ours.as_dialogue().as_dict()["events"] if event["event"] == "user"] == [
+        "社保补贴", "谢谢"]
+
+
+def test_a_turn_with_personal_data_is_not_kept_in_memory(store: ReviewedSQLTrackerStore, domain: Domain) -> None:
+    tracker = started_conversation(store, domain)
+    for event in turn("我手机13812345678 能申请吗", "check_eligibility", 0.9, ["好的"]):
+        tracker.update(event)
+    save(store, tracker)
+    back = retrieve(store)
+    assert back is not tracker  # the stored text differs from the one in memory: read back, redacted
+    [_, said] = [event.text for event in back.events if event.type_name == "user"]
+    assert said == f"我手机{MOBILE_TOKEN} 能申请吗"
+
+
+def test_no_tracker_is_kept_when_the_cache_is_off(sqlite_url: str, domain: Domain,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHUANGYE_TRACKER_CACHE", "0")
+    store = ReviewedSQLTrackerStore(domain=domain, database_url=sqlite_url, salt=SALT)
+    tracker = started_conversation(store, domain)
+    save(store, tracker)
+    assert len(store.cache) == 0 and retrieve(store) is not tracker
 
 
 def test_endpoints_yml_configures_it_with_database_url_from_the_environment(
