@@ -17,6 +17,7 @@ from actions.common import (
     topic_in_message,
 )
 from actions.replies import parks_in
+from nlu.aspects import aspect_cues, aspect_topics
 from policy_kb.models import Topic
 from policy_kb.translations import english_topics
 
@@ -39,6 +40,8 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     named, current = measure_named(tracker), topic_being_checked(tracker)
     if named is None or current is None or named.id == current.id:
         return named or current
+    if asks_the_aspect_it_stands_for(named, tracker):
+        return current  # "这个平台归哪个部门牵头": the department of the measure under discussion
     reading = tracker.latest_message.get("aspect") or {}
     continuation = reading.get("continuation")
     if continuation and not names_detail_of(named, continuation) and (
@@ -54,6 +57,21 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if names_detail_of(current, text) or topic_confidence(tracker) < NAMED_CONFIDENCE:
         return current  # "收费不", "公司开满三年以后还给减不": no other measure named, the classifier not sure
     return named
+
+
+def asks_the_aspect_it_stands_for(named: Topic, tracker: Tracker) -> bool:
+    """The message asks the aspect that ``named`` stands for when nothing else is discussed (the joint meeting for
+    "which department") and names it in no other words: while a measure is discussed, it asks that of the measure."""
+    text = (tracker.latest_message.get("text") or "").lower()
+    for aspect, topic_id in aspect_topics().items():
+        if topic_id != named.id:
+            continue
+        rest = text
+        for cue in aspect_cues(aspect):
+            rest = cue.sub(" ", rest)
+        if rest != text:  # "这个比例是哪个部门牵头落实": asked in the aspect's words, the measure not named otherwise
+            return not names_detail_of(named, rest)
+    return False
 
 
 def answers_a_condition_of(current: Topic, named: Topic, tracker: Tracker) -> bool:
@@ -116,6 +134,8 @@ def followup_topic(tracker: Tracker) -> Topic | None:
     named = measure_named(tracker)
     text = tracker.latest_message.get("text") or ""
     if named is not None and named.id != topic.id:
+        if asks_the_aspect_it_stands_for(named, tracker):
+            return topic  # "这块是哪个部门牵头": the department of this measure, not the joint meeting
         if names_detail_of(named, text) or topic_confidence(tracker) >= NAMED_CONFIDENCE:
             return None  # another measure, named or sure
         named = None  # "学费还交不" weakly read as the fees measure: no measure named

@@ -13,10 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    CHITCHAT,
     ELIGIBILITY,
     ENGLISH,
     FORM_NAME,
     MEASURE_QUESTION_ACTS,
+    OUT_OF_SCOPE,
     asks_a_question,
     corrects,
     departments_sentence,
@@ -350,10 +352,29 @@ class ActionAskFactAnswer(Action):
             start = messages(language)["eligibility"]["start_brief" if brief_replies(tracker) else "start"]
             lines.append(start.format(title=topic_text(topic, language).title))
         lines.append(result.next_question)
-        data = {**payload(ELIGIBILITY, topic, result.verdict, tracker), "asking": result.next_fact}
+        aside = kind_answered_aside_this_turn(tracker)
+        if aside is not None:
+            # The turn's answer was "out of scope" or a thanks; the question still pending is a reminder, and the
+            # turn's payload stays what it was (REST clients read the last one), with what is asked and for which
+            # measure.
+            data = {**payload(aside, None, None, tracker), "asking": result.next_fact, "checking": topic.id}
+        else:
+            data = {**payload(ELIGIBILITY, topic, result.verdict, tracker), "asking": result.next_fact}
         dispatcher.utter_message(text="\n".join(lines), buttons=option_buttons(result.next_options, language),
                                  json_message=data)
         return [SlotSet("requested_fact", result.next_fact)]
+
+
+def kind_answered_aside_this_turn(tracker: Tracker) -> str | None:
+    """OUT_OF_SCOPE or CHITCHAT when a reply of this turn (since the user's latest message) already answered the
+    message as out of scope or as small talk (a thanks), else None."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+        if isinstance(custom, dict) and custom.get("kind") in (OUT_OF_SCOPE, CHITCHAT):
+            return str(custom["kind"])
+    return None
 
 
 def option_buttons(options: dict[str, str], language: str = "zh") -> list[dict[str, str]]:

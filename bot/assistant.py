@@ -114,7 +114,8 @@ class Assistant:
 
     async def handle(self, text: str, sender: str) -> Reply:
         bot_messages = await self.agent.handle_text(text, sender_id=sender) or []
-        tracker = await self.agent.tracker_store.retrieve(sender)
+        store = self.agent.tracker_store
+        tracker = await getattr(store, "retrieve_to_read", store.retrieve)(sender)  # read only: may stay cached
         intent = last_user_intent(tracker)
         return reply_from_messages(sender, bot_messages, intent.get("name"), intent.get("confidence"))
 

@@ -59,7 +59,7 @@ class Settings:
     # The Rasa server's wait for the action server before it answers "temporarily unavailable" (Rasa's own: 300 s).
     action_timeout_seconds: float = 4.0
     # Conversations whose latest tracker the tracker store keeps in memory between turns (CHUANGYE_TRACKER_CACHE).
-    tracker_cache_size: int = 1000
+    tracker_cache_size: int = 500
     # Fernet key of the hand-off contacts (bot/storage/contacts.py).
     handoff_contact_key: str = ""
     # REST: a caller must send "Authorization: Bearer <rest_token>" when it is set; with ``rest_requires_token``
@@ -164,7 +164,7 @@ def load_settings() -> Settings:
         telegram=_telegram(),
         sms=_sms(),
         action_timeout_seconds=action_timeout_seconds(),
-        tracker_cache_size=int(os.environ.get("CHUANGYE_TRACKER_CACHE") or 1000),
+        tracker_cache_size=int(os.environ.get("CHUANGYE_TRACKER_CACHE") or 500),
         handoff_contact_key=os.environ.get("HANDOFF_CONTACT_KEY") or installation_contact_key(),
         rest_token=_env("REST_API_TOKEN"),
         rest_requires_token=(_env("REST_REQUIRE_TOKEN") or "").lower() in ("1", "true", "yes"),

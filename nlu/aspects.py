@@ -61,6 +61,19 @@ def lexicon() -> _Lexicon:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def aspect_topics() -> dict[str, str]:
+    """Aspect → the measure a question of that aspect names when nothing else is discussed (the lexicon's
+    ``aspect_topics``)."""
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    return dict(data.get("aspect_topics") or {})
+
+
+def aspect_cues(aspect: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns that say a message asks ``aspect`` (matched against lower-cased text)."""
+    return lexicon().cues.get(aspect, ())
+
+
 def aspects() -> tuple[str, ...]:
     """Every aspect the lexicon knows, overview included."""
     return (OVERVIEW, *lexicon().order)

@@ -24,6 +24,32 @@ def test_a_follow_up_without_a_topic_stays_on_the_topic(conversation) -> None:
     assert reply.kind == "answer"
 
 
+def test_which_department_leads_it_asks_about_the_measure_under_discussion(conversation) -> None:
+    """"哪个部门牵头" names the joint meeting only when no measure is being discussed."""
+    conversation.say("大学生创业社保补贴有哪些")
+    reply = conversation.say("这个是哪个部门牵头")
+    assert (reply.kind, reply.topic) == ("answer", "student_startup_social_insurance")
+    assert "省人社厅" in reply.text or "省教育厅" in reply.text
+    assert conversation.say("双创联席会议是哪个部门牵头").topic == "joint_meeting"  # named in its own words
+
+
+def test_a_firm_from_another_province_asking_about_the_plan_is_in_scope(conversation) -> None:
+    reply = conversation.say("我们是深圳的一家创投 看到方案里说要引导创投机构投资初创企业 这个怎么对接")
+    assert reply.kind != "out_of_scope"
+    assert reply.topic == "venture_capital"
+
+
+def test_an_out_of_scope_question_during_a_check_is_the_turns_answer(conversation) -> None:
+    """The pending question is asked again, and the turn's payload says out of scope (REST clients read the last
+    one) with what is still asked."""
+    conversation.say("大学生创业社保补贴我能申请吗")
+    reply = conversation.say("公积金怎么提取")
+    assert (reply.kind, reply.topic) == ("out_of_scope", None)
+    assert reply.understanding.get("asking") and reply.messages[-1]["custom"]["checking"] == (
+        "student_startup_social_insurance")
+    assert "不在" in reply.text
+
+
 def test_a_search_box_phrase_finds_its_topic(conversation) -> None:
     reply = conversation.say("创业贷款利率多少")
     assert (reply.kind, reply.topic) == ("answer", "startup_guarantee_loan")

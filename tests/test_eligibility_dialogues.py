@@ -24,7 +24,8 @@ HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_b.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_c.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_d.yml",
-            Path(__file__).parent / "dialogues" / "heldout_eligibility_e.yml"]
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_e.yml",
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_f.yml"]
 MAX_ANSWERS = 8
 FLOOR = 0.6
 DECIDED = ("eligible", "not_eligible")
@@ -68,7 +69,8 @@ def run_case(assistant, case: dict) -> tuple[bool, int, bool]:
     """(right verdict on the right measure, questions asked, a question whose answer the person had given)."""
     conversation = Conversation(assistant)
     expected = case["expect"]
-    english = case.get("style") == "english"
+    english = case.get("style") == "english" or not any("\u4e00" <= character <= "\u9fff"
+                                                         for character in case["user"][0])
     asked: list[str] = []
     already_said: list[str] = []  # questions for a fact the person had already stated in words the reader knows
     stated: dict[str, object] = {}

@@ -212,3 +212,45 @@ def test_numeric_libraries_run_on_one_thread_per_process() -> None:
     performance.pin_numeric_threads()
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+def test_the_processors_deep_copies_are_all_debug_log_arguments() -> None:
+    """What makes skipping them safe: every ``copy.deepcopy`` in Rasa's processor is inside a
+    ``structlogger.debug(...)`` call (read from the installed module's source; a new Rasa would fail here)."""
+    import ast
+    import inspect
+
+    import rasa.core.processor
+
+    tree = ast.parse(inspect.getsource(rasa.core.processor))
+
+    def deep_copies(node: ast.AST) -> list[ast.Call]:
+        return [call for call in ast.walk(node) if isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute) and call.func.attr == "deepcopy"]
+
+    in_debug_calls = [copy_call for call in ast.walk(tree) if isinstance(call, ast.Call)
+                      and ast.unparse(call.func) == "structlogger.debug" for copy_call in deep_copies(call)]
+    assert len(in_debug_calls) >= 5
+    assert {id(call) for call in deep_copies(tree)} == {id(call) for call in in_debug_calls}
+
+
+def test_the_processor_copies_for_its_debug_records_only_when_they_are_kept() -> None:
+    import logging
+
+    import rasa.core.processor
+
+    performance.install()
+    shim = rasa.core.processor.copy
+    assert isinstance(shim, performance.CopiesForDebugLogs)
+    events = [{"event": "slot", "value": ["a"]}]
+    logger = logging.getLogger("rasa.core.processor")
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert shim.deepcopy(events) is events
+        logger.setLevel(logging.DEBUG)
+        copied = shim.deepcopy(events)
+        assert copied == events and copied is not events and copied[0]["value"] is not events[0]["value"]
+    finally:
+        logger.setLevel(level)
+    assert shim.copy is __import__("copy").copy  # the rest of the module is the real one

@@ -1,10 +1,13 @@
-"""Personal data out of stored conversation text: 身份证号, mobile numbers, bank card numbers and e-mail addresses.
+"""Personal data out of stored conversation text: 身份证号, mobile and landline numbers, bank card numbers, e-mail
+addresses, QQ numbers and WeChat ids, house numbers, and the name a person gives ("我叫…", "my name is …").
 
 Numbers and addresses are looked for in the NFKC form of the text without its invisible format characters, so
 full-width digits and letters (１３８…, ｘ, ＠) and numbers split by zero-width spaces are caught like plain ones;
 the rest of the text is kept as written (Chinese punctuation stays full-width).
 A number is replaced only when it is a whole run of digits (never a piece of a longer number) and, for ID and
 card numbers, only when its check digit is right: a policy number or an amount of money stays readable.
+QQ numbers, WeChat ids and names are recognised by the words before them (a bare number or word could be
+anything), and of an address only the house number goes (张掖路[门牌号]): the street says where, not who.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ ID_TOKEN = "[身份证号]"
 MOBILE_TOKEN = "[手机号]"
 CARD_TOKEN = "[银行卡号]"
 EMAIL_TOKEN = "[邮箱]"
+LANDLINE_TOKEN = "[电话]"
+QQ_TOKEN = "[QQ号]"
+WECHAT_TOKEN = "[微信号]"
+HOUSE_NUMBER_TOKEN = "[门牌号]"
+NAME_TOKEN = "[姓名]"
 
 # GB 11643-1999: weights of the first 17 digits and the check character for (weighted sum mod 11).
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -76,8 +84,29 @@ def _is_personal(kind: re.Pattern[str], candidate: str) -> bool:
     return True
 
 
+# A mainland landline: area code (0 and 2–3 digits, maybe in brackets), then 7–8 digits not starting with 0 or 1.
+_LANDLINE = re.compile(r"(?<![0-9])(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ -]?[2-9][0-9]{6,7}(?![0-9])")
+# Where a pattern has a group ``v``, only that group is replaced (the words that announce it stay).
+_QQ = re.compile(r"(?:QQ|qq|Qq|扣扣)(?:号码?)?\s*(?:是|为|[:：])?\s*(?P<v>[1-9][0-9]{4,11})(?![0-9])")
+_WECHAT = re.compile(r"(?:微信号?|[Vv][Xx]|[Ww][Xx]|[Ww]e[Cc]hat(?: ?[Ii][Dd])?)\s*(?:号码?)?\s*(?:是|为|[:：])?\s*"
+                     r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
+_HOUSE_NUMBER = re.compile(
+    r"(?:(?<=[路街巷道同])(?P<v>[0-9]+号(?:院)?(?:[0-9]+(?:号楼|栋|幢|单元|层|楼|室|号))*))"
+    r"|(?P<w>[0-9]+(?:号楼|栋|幢)[0-9]+单元(?:[0-9]+(?:室|号|层|楼)?)?)")
 # E-mail first: a QQ address (12345678@qq.com) would otherwise lose its digits and keep the rest.
-_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD_ID, ID_TOKEN), (_CARD, CARD_TOKEN))
+_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD_ID, ID_TOKEN), (_CARD, CARD_TOKEN),
+          (_LANDLINE, LANDLINE_TOKEN), (_QQ, QQ_TOKEN), (_WECHAT, WECHAT_TOKEN), (_HOUSE_NUMBER, HOUSE_NUMBER_TOKEN))
+# The name a person gives, looked for in the text as written (Chinese numerals stay: 张三 is a name, not 张3): two to
+# four characters after 我叫 / 名字是 / 姓名, up to a word that ends it, or a capitalised name after "my name is".
+_NAME_ENDS = r"(?=[^\u4e00-\u9fff·]|$|今年|是|在|的|想|刚|从|来自|毕业|家|住|男|女|岁)"
+_NAMES = (
+    re.compile(r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*"
+               r"(?!什么|啥|多少|不)(?P<v>[\u4e00-\u9fff·]{2,4}?)" + _NAME_ENDS),
+    re.compile(r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*"
+               r"(?!什么|啥|多少|不)(?P<v>[\u4e00-\u9fff·]{2,3})"),
+    re.compile(r"(?:[Mm]y name is|[Mm]y name's|[Cc]all me|I'm called|I am called)\s+"
+               r"(?P<v>[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})"),
+)
 # Read as what they stand for while looking for numbers and addresses: Chinese numerals ("一三九…" is a mobile
 # number) and the ideographic full stop in an e-mail address ("name@example。com").
 _SCANNED_AS = {**{character: str(value) for value, character in enumerate("零一二三四五六七八九")},
@@ -111,14 +140,24 @@ def _redact_once(text: str) -> str:
     """Each kind in turn, on the text as the kinds before it left it (normalised again only after a change)."""
     normalized, origins = _normalized(text)
     for kind, token in _KINDS:
-        spans = [(origins[match.start()], origins[match.end() - 1] + 1) for match in kind.finditer(normalized)
-                 if _is_personal(kind, match.group())]
+        spans = [(origins[start], origins[end - 1] + 1) for match in kind.finditer(normalized)
+                 if _is_personal(kind, match.group()) for start, end in [_replaced_span(match)]]
         if not spans:
             continue
         for start, end in reversed(spans):
             text = text[:start] + token + text[end:]
         normalized, origins = _normalized(text)
+    for name in _NAMES:
+        text = name.sub(lambda match: match.group(0)[:match.start("v") - match.start()] + NAME_TOKEN, text)
     return text
+
+
+def _replaced_span(match: re.Match[str]) -> tuple[int, int]:
+    """The part of a match that is personal: its group ``v`` or ``w`` when the pattern has one, else all of it."""
+    for group in ("v", "w"):
+        if group in match.re.groupindex and match.start(group) >= 0:
+            return match.span(group)
+    return match.span()
 
 
 def redact(text: str) -> str:
@@ -134,9 +173,27 @@ def redact(text: str) -> str:
         text = once
 
 
-# Every form redaction replaces has a digit, an @ or a run of Chinese numerals: other strings are left as they are,
-# which spares the intent and topic rankings of each message most of the work.
-_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}")
+# Every form redaction replaces has a digit, an @, a run of Chinese numerals or the words that announce a name or
+# a WeChat id: other strings are left as they are, which spares the intent and topic rankings most of the work.
+_MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}|叫|名字|姓名|微信|[Vv][Xx]|[Ww][Xx]|"
+                               r"[Ww]e[Cc]hat|[Nn]ame|[Cc]all me|[Cc]alled")
+
+
+# Strings with digits that redaction left unchanged, remembered: the model id in every stored event, message ids,
+# replies quoting the document's numbers. A string with personal data in it is never remembered.
+_KNOWN_CLEAN: set[str] = set()
+KNOWN_CLEAN_REMEMBERED = 8192
+
+
+def _redacted_string(text: str) -> str:
+    if text in _KNOWN_CLEAN:
+        return text
+    result = redact(text)
+    if result is text:
+        if len(_KNOWN_CLEAN) >= KNOWN_CLEAN_REMEMBERED:
+            _KNOWN_CLEAN.clear()
+        _KNOWN_CLEAN.add(text)
+    return result
 
 
 def redacted(value: Any) -> Any:
@@ -146,7 +203,7 @@ def redacted(value: Any) -> Any:
     ``value`` holds no personal data (the tracker store relies on it, see ``bot.storage.tracker_cache``).
     """
     if isinstance(value, str):
-        return redact(value) if _MAY_BE_PERSONAL.search(value) else value
+        return _redacted_string(value) if _MAY_BE_PERSONAL.search(value) else value
     if isinstance(value, dict):
         changed = {key: redacted(item) for key, item in value.items()}
         return value if all(changed[key] is item for key, item in value.items()) else changed

@@ -137,6 +137,15 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
             setattr(tracker, STORED_EVENTS_ATTRIBUTE, (id(tracker), len(tracker.events)))
         return tracker
 
+    async def retrieve_to_read(self, sender_id: str) -> DialogueStateTracker | None:
+        """``retrieve`` for a caller that only reads the tracker: one kept in memory stays there for the
+        conversation's next turn (``bot.assistant`` reads the reply's intent this way after each turn)."""
+        cached = self.cache.take(sender_id)
+        if cached is not None and self._stored_count(sender_id) == cached.events:
+            self.cache.put(sender_id, cached.tracker)
+            return cached.tracker
+        return await self.retrieve(sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save the tracker's new events as Rasa does and, in the same transaction, the turns they complete.
 

@@ -114,6 +114,8 @@ def interpret_answer(text: str, fact: str, today: datetime.date | None = None) -
     lexicon = load_lexicon()
     today = today or datetime.date.today()
     normalized = normalize_text(text)
+    if fact in lexicon.pending_facts and any(word in normalized for word in lexicon.pending):
+        return False  # "认定材料交了 还没批下来": applied for, not granted yet
     found = read_facts(normalized, today, asked=fact).get(fact)
     if found is not None:
         return found

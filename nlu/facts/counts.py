@@ -24,12 +24,12 @@ _TENTHS = re.compile(  # 三成 → 30, 三成五 → 35; not 三成立
 
 
 def _english_number(token: str, lexicon: Lexicon) -> float | None:
-    return float(token) if token[0].isdigit() else lexicon.english_numbers.get(token)
+    return float(token.replace(",", "")) if token[0].isdigit() else lexicon.english_numbers.get(token)
 
 
 def english_mentions(text: str, lexicon: Lexicon, today: datetime.date) -> Iterator[tuple[int, dict[str, object]]]:
     """ "graduated two years ago", "finished my master's in 2019", "a 5-person software firm", "team of twelve"."""
-    for match in lexicon.english_graduated_in.finditer(text):
+    for match in [*lexicon.english_graduated_in.finditer(text), *lexicon.english_graduate_of_year.finditer(text)]:
         year = int(match.group("year"))
         if year <= today.year:
             yield match.start(), {"student_status": "graduated", "years_since_graduation": float(today.year - year),
@@ -51,17 +51,22 @@ def _overlaps(start: int, end: int, matches: list[PhraseMatch]) -> bool:
 
 # 万元 per unit a revenue is written in.
 _REVENUE_UNITS = {"万": 1.0, "百万": 100.0, "千万": 1000.0, "亿": 10000.0,
-                  "thousand": 0.1, "k": 0.1, "million": 100.0, "m": 100.0, "billion": 100000.0, "bn": 100000.0}
+                  "thousand": 0.1, "k": 0.1, "million": 100.0, "m": 100.0, "billion": 100000.0, "bn": 100000.0,
+                  "yuan": 0.0001}
 
 
 def revenue_mentions(text: str, lexicon: Lexicon) -> Iterator[tuple[int, dict[str, object]]]:
     """A firm's revenue in 万元: "营收九个多亿" → 90000, "营业额八百来万" → 800, "revenue of 9 million yuan" → 900.
     "多"/"来" after the number are left out (the lower bound: "九亿多" is at least 9亿)."""
-    for pattern in (lexicon.revenue, lexicon.english_revenue):
+    for pattern in (lexicon.revenue, lexicon.english_revenue, lexicon.english_revenue_before):
         for match in pattern.finditer(text):
-            value = parse_number(match.group("num"))
+            number, unit = match.group("num"), match.group("unit")
+            value = parse_number(number)
+            if value is None and unit == "万" and number[-1:] in ("百", "千"):  # "两三百万": 两三 × 百万
+                value, unit = parse_number(number[:-1]), number[-1] + unit
             if value is not None:
-                yield match.start("num"), {"annual_revenue": round(value * _REVENUE_UNITS[match.group("unit")], 2)}
+                factor = _REVENUE_UNITS[unit] if unit else _REVENUE_UNITS["yuan"]
+                yield match.start("num"), {"annual_revenue": round(value * factor, 2)}
 
 
 def head_count_mentions(text: str, matches: list[PhraseMatch],

@@ -58,6 +58,8 @@ class Lexicon:
     registration_before: tuple[str, ...]
     revenue: re.Pattern[str]
     english_revenue: re.Pattern[str]
+    english_revenue_before: re.Pattern[str]
+    english_graduate_of_year: re.Pattern[str]
     secondary_after: tuple[str, ...]
     commercialization_markers: re.Pattern[str]
     origin_before: tuple[str, ...]
@@ -76,6 +78,8 @@ class Lexicon:
     no: frozenset[str]
     yes_no_prefix: re.Pattern[str]
     unknown: tuple[str, ...]
+    pending: tuple[str, ...]  # "还没批下来": applied for, not granted yet
+    pending_facts: frozenset[str]  # the facts of a status that a pending reply says does not hold yet
     particles: str
     enum_words: dict[str, dict[str, str]]
 
@@ -241,10 +245,17 @@ def load_lexicon() -> Lexicon:
         registration_before=tuple(raw["registration_before"]),
         revenue=re.compile(
             "(?:" + "|".join(map(re.escape, raw["revenue_words"])) + r")[^0-9零〇一二两三四五六七八九十,，。;；!?]{0,6}"
-            r"(?P<num>[0-9.零〇一二两三四五六七八九十百千]+?) ?(?:个多|个来|多|来|余|个)? ?(?P<unit>千万|百万|亿|万)"),
+            # A Chinese numeral is read whole ("六千五百万": 6500万, not 六千五 × 百万); digits may be grouped (1,200万)
+            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9.]+?|[零〇一二两三四五六七八九十百千]+) ?"
+            r"(?:个多|个来|多|来|余|个)? ?(?P<unit>千万|百万|亿|万)"),
         english_revenue=re.compile(
             r"(?:" + "|".join(map(re.escape, raw["english_revenue_words"])) + r")[a-z ,]{0,24}?(?:rmb|cny|¥)? ?"
-            r"(?P<num>[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)\b"),
+            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)\b"),
+        # "about 400 million yuan revenue last year", "9,000,000 yuan in sales": the amount before the word
+        english_revenue_before=re.compile(
+            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)?\b ?"
+            r"(?:yuan|rmb|cny)(?: (?:in|of))?(?: (?:annual|yearly))? (?:" + "|".join(
+                map(re.escape, raw["english_revenue_words"])) + r")\b"),
         secondary_after=tuple(raw["secondary_after"]),
         commercialization_markers=re.compile(
             "(?:" + "|".join(map(re.escape, raw["commercialization_markers"])) + r")[^,。!?;]{0,8}$"),
@@ -256,10 +267,15 @@ def load_lexicon() -> Lexicon:
             rf"graduated (?:about |around |nearly |almost |over |some )?(?P<num>[0-9]+(?:\.[0-9]+)?|{english})"
             r"(?P<half> and a half)? years? ago"),
         english_graduated_in=re.compile(
-            r"(?:graduated|finished (?:my )?(?:studies|degree|master'?s|bachelor'?s|phd|university|college)|got my "
-            r"(?:degree|diploma))[^.;!?]{0,60}? in (?P<year>(?:19|20)[0-9]{2})"),
+            r"(?:graduated|(?:finished|completed|got|earned|received|took) (?:my )?(?:studies|degree|diploma|"
+            r"master'?s|bachelor'?s|phd|doctorate|university|college))[^.;!?]{0,60}? in (?:[a-z]+ )?"
+            r"(?P<year>(?:19|20)[0-9]{2})"),
+        # "I'm a 2023 graduate"
+        english_graduate_of_year=re.compile(
+            r"\b(?:i'?m|i am|as) an? (?P<year>(?:19|20)[0-9]{2}) (?:graduate|grad|alumn[ai])\b"),
         english_head_count=re.compile(
-            rf"(?:(?P<num>[0-9]+|{english})[- ](?:person|people|employees?|staff|workers|members?)\b"
+            rf"(?:(?P<num>[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+|{english})[- ]"
+            rf"(?:person|people|employees?|staff|workers|members?)\b"
             rf"|team of (?P<team>[0-9]+|{english}))"),
         head_count_after_noun=re.compile(
             rf"(?:{heads})(?:数|有|共|一共|总共|大概|大约|差不多|约|是|为|加起来| )*(?P<num>{NUMBER})"
@@ -276,6 +292,8 @@ def load_lexicon() -> Lexicon:
         no=no,
         yes_no_prefix=_compile(yes | no),
         unknown=tuple(str(word) for word in answers["unknown"]),
+        pending=tuple(normalize_text(str(word)) for word in answers.get("pending") or ()),
+        pending_facts=frozenset(str(name) for name in answers.get("pending_facts") or ()),
         particles=str(answers["particles"]),
         enum_words=_enum_words(raw),
     )

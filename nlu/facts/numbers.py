@@ -9,7 +9,8 @@ import re
 _CN_DIGITS = "零〇一二两俩仨三四五六七八九"
 # A number starts only where a run of digits starts and is at most 12 digits long: unanchored, the regex engine
 # retried every position of a long digit run (quadratic: 4 000 digits took 4 s on the server's event loop).
-NUMBER = (rf"(?:(?<![0-9])[0-9]{{1,12}}(?:\.[0-9]{{1,6}})?(?![0-9])"
+NUMBER = (rf"(?:(?<![0-9,])[0-9]{{1,3}}(?:,[0-9]{{3}}){{1,3}}(?![0-9])"  # thousands separated: 1,100
+           rf"|(?<![0-9])[0-9]{{1,12}}(?:\.[0-9]{{1,6}})?(?![0-9])"
            rf"|(?<![{_CN_DIGITS}十百千万])[{_CN_DIGITS}十百千万]{{1,12}}(?:点[{_CN_DIGITS}]{{1,6}})?)")
 NUMBER_CHARS = f"0-9.{_CN_DIGITS}十百千万"
 _SPOKEN_NUMERALS = str.maketrans({"俩": "两", "仨": "三"})
@@ -24,10 +25,15 @@ def parse_number(token: str, upper: bool = False) -> float | None:
     """Arabic or Chinese numeral → number: "35", "三十五", "俩", "两三" (a range: its first number, or its last with
     ``upper``: a head count of "七八个人" is taken as 8, so a size threshold is never passed on a guess)."""
     token = token.translate(_SPOKEN_NUMERALS)
-    if not token or len(token) > _MAX_NUMERAL_LENGTH:
+    if not token or len(token) > _MAX_NUMERAL_LENGTH + 3:
         return None
     if token[0].isascii():
-        return float(token)
+        try:
+            return float(token.replace(",", ""))
+        except ValueError:
+            return None
+    if len(token) > _MAX_NUMERAL_LENGTH:
+        return None
     if len(token) == 2 and all(char in DIGIT_VALUES for char in token):
         first, second = (DIGIT_VALUES[char] for char in token)
         if 0 < first < second:

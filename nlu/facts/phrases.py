@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 from nlu.facts.lexicon import Lexicon, PhraseMatch, PhraseRule
+from policy_kb.inference import LOCATION_FACTS
 
 # ---- sentence structure -------------------------------------------------------------------------
 # A space between two Chinese characters separates clauses too: SMS users write "还没 单位还没批".
@@ -95,6 +96,10 @@ def _effective_rule(rule: PhraseRule, text: str, match: PhraseMatch, next_start:
                               if_negated={"business_in_gansu": False} if located else {})
     if rule.kind in ("gansu_place", "outside_place") and _is_origin(text, match, next_start, lexicon):
         return PhraseRule(sets={"from_outside_gansu": rule.kind == "outside_place"}, if_negated={})
+    if rule.kind in ("gansu_place", "outside_place") and asked in LOCATION_FACTS:
+        # "所在西宁 青海的" to "is your institute in Gansu?": the place answers the question asked
+        located = rule.kind == "gansu_place"
+        return PhraseRule(sets={asked: located}, if_negated={asked: False} if located else {})
     if rule.kind == "outside_place" and text[: match.start].endswith(lexicon.location_markers):
         return PhraseRule(sets={"in_gansu": False}, if_negated={})
     if rule.kind in ("gansu_university", "outside_university"):

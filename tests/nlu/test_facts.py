@@ -335,6 +335,14 @@ INTERPRET_CASES = [
     ("卖手机的", "industry", "卖手机"),
     ("是", "industry", None),
     ("不知道", "industry", None),
+    # a status applied for but not granted yet is "no" (yet)
+    ("认定材料十月份交到市科技局了 还没批下来", "certified_incubator", False),
+    ("申请交上去了 还在走流程", "employer_consent", False),
+    ("still pending", "permanent_residence", False),
+    # a place answers a question about where something is
+    ("所在西宁 青海的", "employer_in_gansu", False),
+    ("公司在天水麦积区", "business_in_gansu", True),
+    ("不在甘肃", "business_in_gansu", False),
 ]
 
 

@@ -152,3 +152,30 @@ def test_migration_0005_hashes_seen_ids_and_redacts_channel_texts_stored_before(
         seen = connection.execute(sa.select(inbound_messages.c.message_id)).scalar_one()
     assert not [value for value in stored if openid in value or phone in value]
     assert seen == stored_message_id("wechat", f"{openid}:1733400000")  # a retry is still recognised
+
+
+def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage_url: str) -> None:
+    """A name and a landline number in an event and a turn, as an earlier redaction left them, are taken out."""
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.storage.turns import turns
+
+    upgrade(storage_url)
+    command.downgrade(alembic_config(storage_url), "0007")
+    events = SQLTrackerStore.SQLEvent.__table__
+    said = "我叫王建国 座机0931-8123456 想问创业补贴"
+    engine = sa.create_engine(storage_url)
+    events.create(engine, checkfirst=True)
+    with engine.begin() as connection:  # not engine_for: it would migrate first
+        connection.execute(events.insert().values(sender_id="h", type_name="user", timestamp=1.0,
+                                                  data=json.dumps({"event": "user", "text": said})))
+        connection.execute(turns.insert().values(sender_hash="h", channel="sms", timestamp=sa.func.now(),
+                                                 user_text=said, reply_text="好的", departments="[]"))
+    upgrade(storage_url)
+    with engine_for(storage_url).connect() as connection:
+        stored = [str(value) for table in (events, turns) for row in connection.execute(sa.select(table))
+                  for value in row]
+    assert not [value for value in stored if "王建国" in value or "8123456" in value]
+    assert any("我叫[姓名] 座机[电话] 想问创业补贴" in value for value in stored)

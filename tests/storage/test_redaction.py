@@ -14,8 +14,13 @@ from hypothesis import strategies as st
 from bot.storage.redaction import (
     CARD_TOKEN,
     EMAIL_TOKEN,
+    HOUSE_NUMBER_TOKEN,
     ID_TOKEN,
+    LANDLINE_TOKEN,
     MOBILE_TOKEN,
+    NAME_TOKEN,
+    QQ_TOKEN,
+    WECHAT_TOKEN,
     id_check_character,
     is_valid_id_number,
     passes_luhn,
@@ -158,7 +163,43 @@ def test_ordinary_numbers_stay() -> None:
 
 def test_several_kinds_in_one_message() -> None:
     text = f"我叫张三 身份证{VALID_ID} 电话13912345678 卡{CARD_16} 邮箱zs@example.org"
-    assert redact(text) == f"我叫张三 身份证{ID_TOKEN} 电话{MOBILE_TOKEN} 卡{CARD_TOKEN} 邮箱{EMAIL_TOKEN}"
+    assert redact(text) == f"我叫{NAME_TOKEN} 身份证{ID_TOKEN} 电话{MOBILE_TOKEN} 卡{CARD_TOKEN} 邮箱{EMAIL_TOKEN}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我叫王建国，今年25岁", f"我叫{NAME_TOKEN}，今年25岁"),
+    ("我叫李明是兰大的学生", f"我叫{NAME_TOKEN}是兰大的学生"),
+    ("我的名字是张三", f"我的名字是{NAME_TOKEN}"),  # a name with a numeral in it is still a name
+    ("姓名：欧阳娜娜 想问补贴", f"姓名：{NAME_TOKEN} 想问补贴"),
+    ("My name is John Smith and I live in Lanzhou", f"My name is {NAME_TOKEN} and I live in Lanzhou"),
+    ("名字叫什么不重要", "名字叫什么不重要"),
+    ("申请表要填姓名、身份证号", "申请表要填姓名、身份证号"),
+])
+def test_the_name_a_person_gives_is_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("电话0931-8123456", f"电话{LANDLINE_TOKEN}"),
+    ("座机(0938)8765432找我", f"座机{LANDLINE_TOKEN}找我"),
+    ("QQ 123456789 微信号 zhang_san88", f"QQ {QQ_TOKEN} 微信号 {WECHAT_TOKEN}"),
+    ("加我qq号码是 88776655", f"加我qq号码是 {QQ_TOKEN}"),
+    ("vx: lz_liming2020", f"vx: {WECHAT_TOKEN}"),
+    ("我住兰州市城关区张掖路123号3号楼2单元501室", f"我住兰州市城关区张掖路{HOUSE_NUMBER_TOKEN}"),
+    ("住在8号楼3单元402，想问补贴", f"住在{HOUSE_NUMBER_TOKEN}，想问补贴"),
+    ("甘政发〔2015〕88号 毕业5年内 补贴2000元 0931-12345", "甘政发〔2015〕88号 毕业5年内 补贴2000元 0931-12345"),
+])
+def test_landlines_qq_wechat_ids_and_house_numbers_are_replaced(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_the_plan_itself_is_left_as_it_is() -> None:
+    """The document the answers quote has no personal data: nothing in it may look like some."""
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "policy_kb" / "sources" / "gansu-2015-mass-entrepreneurship-plan.txt"
+    text = source.read_text(encoding="utf-8")
+    assert redact(text) == text
 
 
 # --- properties ------------------------------------------------------------------------------------------------
@@ -266,3 +307,15 @@ def test_a_value_without_personal_data_comes_back_as_the_same_object() -> None:
     assert personal["text"] == "我的手机13812345678"  # the original is left as it was
     assert changed["parse_data"] is personal["parse_data"]  # what needs no change is shared, not copied
     assert redacted(["a", ["13812345678"]]) == ["a", ["[手机号]"]]
+
+
+def test_strings_found_clean_are_remembered_and_personal_ones_never() -> None:
+    from bot.storage import redaction
+
+    model_id = "39a4fd702d89442080928b033022d04c"
+    personal = "回电13812345678"
+    for _ in range(2):
+        assert redacted({"metadata": {"model_id": model_id}, "text": personal}) == {
+            "metadata": {"model_id": model_id}, "text": f"回电{MOBILE_TOKEN}"}
+    assert model_id in redaction._KNOWN_CLEAN
+    assert not any("13812345678" in text for text in redaction._KNOWN_CLEAN)

@@ -271,13 +271,15 @@ def test_nothing_personal_is_stored_in_clear_in_rasas_events(store: ReviewedSQLT
     phone = "13912345678"
     id_number = "11010119900307451" + id_check_character("11010119900307451")
     sender = f"+86{phone}"
-    text = f"我的手机{phone} 身份证{id_number} 邮箱 someone@example.com"
+    text = (f"我叫王建国 我的手机{phone} 身份证{id_number} 邮箱 someone@example.com 座机0931-8123456 "
+            "QQ 88776655 微信号 wjg_lanzhou 住张掖路123号3单元501室")
     save(store, DialogueStateTracker.from_events(sender, [*session_start(), *turn(text, "inform", 0.9, ["好的"])],
                                                  domain.slots))
     with engine_for(storage_url).connect() as connection:
         rows = connection.execute(sa.select(SQLTrackerStore.SQLEvent.__table__)).fetchall()
     stored = " ".join(str(value) for row in rows for value in row)
-    for secret in (phone, id_number, "someone@example.com", sender):
+    for secret in (phone, id_number, "someone@example.com", sender, "王建国", "8123456", "88776655", "wjg_lanzhou",
+                   "123号"):
         assert secret not in stored
     [said] = [json.loads(row.data)["text"] for row in rows if row.type_name == "user"]
     assert "[手机号]" in said and "[身份证号]" in said and "[邮箱]" in said
@@ -406,3 +408,12 @@ def test_the_migration_hashes_and_redacts_events_stored_before(storage_url: str,
     assert phone not in stored and sender not in stored
     store = ReviewedSQLTrackerStore(domain=domain, database_url=storage_url)
     assert retrieve(store, sender).sender_id == sender  # the converted rows are found under the hash
+
+
+def test_a_tracker_read_only_to_be_read_stays_for_the_next_turn(store: ReviewedSQLTrackerStore,
+                                                                domain: Domain) -> None:
+    tracker = started_conversation(store, domain)
+    save(store, tracker)
+    assert asyncio.run(store.retrieve_to_read(SENDER)) is tracker
+    assert retrieve(store) is tracker  # still there for the turn
+    assert asyncio.run(store.retrieve_to_read("somebody else")) is None
