@@ -11,6 +11,7 @@ from actions.common import (
     asks_a_question,
     department_in_message,
     facts_in_latest_message,
+    known_facts,
     messages,
     reply_language,
     topic_being_checked,
@@ -80,7 +81,7 @@ def answers_a_condition_of(current: Topic, named: Topic, tracker: Tracker) -> bo
     from actions.eligibility import bears_on  # here: actions.eligibility imports this module
 
     stated = facts_in_latest_message(tracker)
-    return bool(stated) and bears_on(stated, current) and not bears_on(stated, named)
+    return bool(stated) and bears_on(stated, current, known_facts(tracker)) and not bears_on(stated, named)
 
 
 def measure_named(tracker: Tracker) -> Topic | None:

@@ -167,7 +167,7 @@ def situation_in_message(tracker: Tracker, topic: Topic | None = None) -> bool:
     if not stated:
         return False
     discussed = topic_being_checked(tracker)
-    if topic is None and discussed is not None and bears_on(stated, discussed):
+    if topic is None and discussed is not None and bears_on(stated, discussed, known_facts(tracker)):
         return True  # "不是低保户" after the job-search grant's verdict: more about the person
     text = (tracker.latest_message.get("text") or "").lower()
     first_person = says_any(text, "first_person")
@@ -258,7 +258,10 @@ def asks_about_another_region(tracker: Tracker) -> bool:
     """An out-of-scope question about another region's measures ("上海那边怎么弄"), not an answer about the
     person."""
     act = (tracker.latest_message.get("intent") or {}).get("name")
-    return act == "out_of_scope" and next(tracker.get_latest_entity_values("other_region"), None) is not None
+    if act != "out_of_scope" or next(tracker.get_latest_entity_values("other_region"), None) is None:
+        return False
+    # "所在西宁 青海的" to "is your institute in Gansu?" states where; only a question asks about the region
+    return asks_a_question(tracker.latest_message.get("text") or "", reply_language(tracker))
 
 
 def asks_an_aspect_aside(tracker: Tracker, intent: str | None) -> bool:
@@ -479,7 +482,7 @@ class ActionTakeFacts(Action):
             return [*events, *check_topic(dispatcher, tracker, current, facts)]  # the verdict, corrected
         if named is not None and has_rules(named.id) and new_facts and asks_about_eligibility(text, language):
             return [*events, *check_topic(dispatcher, tracker, named, facts)]  # facts and a measure: its verdict
-        if current is not None and not screening and bears_on(new_facts, current):
+        if current is not None and not screening and bears_on(new_facts, current, known_facts(tracker)):
             # More about the person while a measure is discussed ("我们是在甘肃备案的创投企业"): its verdict again.
             return [*events, *check_topic(dispatcher, tracker, current, facts)]
         if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
@@ -510,9 +513,20 @@ def asks_about_discussed(tracker: Tracker, topic: Topic) -> bool:
     return not says_any(tracker.latest_message.get("text") or "", "screening_markers", (reply_language(tracker),))
 
 
-def bears_on(facts: dict[str, object], topic: Topic) -> bool:
-    """Some of ``facts`` settle a condition of one of ``topic``'s measures (where the person is aside)."""
-    return bool(facts) and any(item.decided for item in screen(facts, topic=topic.id))
+def bears_on(facts: dict[str, object], topic: Topic, known: dict[str, object] | None = None) -> bool:
+    """Some of ``facts`` settle a condition of one of ``topic``'s measures (where the person is aside), alone or,
+    with ``known``, together with what is known: "营收是六千五百万 不是六百五十万" from a wholesaler of 25 people
+    changes its size band, though a revenue alone settles nothing."""
+    if not facts:
+        return False
+    if any(item.decided for item in screen(facts, topic=topic.id)):
+        return True
+    if not known:
+        return False
+    before = [tuple(outcome.status for outcome in item.result.conditions) for item in screen(known, topic=topic.id)]
+    after = [tuple(outcome.status for outcome in item.result.conditions)
+             for item in screen(merge_facts(known, facts), topic=topic.id)]
+    return before != after
 
 
 def corrected_facts(text: str, known: dict[str, object]) -> dict[str, object]:

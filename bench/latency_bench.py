@@ -398,10 +398,23 @@ def run_label(run: Run) -> str:
     return f"{LABELS[run.name]} {run.workers}w" if run.name == "ours_prod" else LABELS[run.name]
 
 
+def machine_speed_seconds(additions: int = 10_000_000) -> float:
+    """CPU seconds of a plain Python loop of ``additions`` additions on one core: how fast this machine is today.
+
+    The machines vary from day to day (the same commit has measured 9 and 28 ms of server CPU per turn on two
+    days); figures from two runs compare only when this figure is close.
+    """
+    started, total = time.process_time(), 0
+    for number in range(additions):
+        total += number
+    return time.process_time() - started
+
+
 def print_table(runs: list[Run]) -> None:
     columns = [(run, load) for run in runs for load in run.loads]
     print(f"\n== Full turn over REST (loopback, {os.cpu_count()} CPUs shared by the client, the servers and, for "
           "prod, PostgreSQL and Redis; xN: N users send back to back; @R/s: turns paced at R per second)")
+    print(f"this machine now: a Python loop of 10 million additions takes {machine_speed_seconds():.2f} s of CPU")
     print(f"{'':<34}" + "".join(f"{run_label(run) + ' ' + load.label:>17}" for run, load in columns)
           + f"{LABELS['tfidf_lr']:>17}")
     per_load: list[tuple[str, Callable[[Load], float | None] | str | None, int]] = [

@@ -109,3 +109,24 @@ def test_an_answer_that_sounds_like_another_measure_stays_in_the_check(conversat
     reply = conversation.say("毕业两年了 在兰州开了个做软件的小公司 第一次创业")
     assert reply.topic == "student_startup_social_insurance"
     assert reply.kind == "eligibility"
+
+
+def test_a_corrected_revenue_gives_the_verdict_again(conversation) -> None:
+    """The revenue alone settles nothing; with the head count and the industry known it changes the size band."""
+    from tests.test_eligibility_dialogues import reported_verdict
+
+    rule = "procurement_small_micro_price_deduction"
+    first = conversation.say("我们在金昌做电脑批发 二十五个人 去年营收六百五十万 小微企业那个价格扣除我们能用吧")
+    assert reported_verdict(first, rule) == "eligible"
+    again = conversation.say("刚对了下报表 去年营收是六千五百万 不是六百五十万 少打了个零")
+    assert reported_verdict(again, rule) == "not_eligible"
+
+
+def test_a_place_given_where_the_check_asks_where_is_an_answer_not_another_regions_question(conversation) -> None:
+    conversation.say("科研人员离岗创业三年保留人事关系 这个政策我能用不")
+    asked = conversation.say("我是研究所的助理研究员")
+    assert asked.understanding.get("asking") == "employer_in_gansu"
+    reply = conversation.say("所在西宁 青海的")
+    assert reply.kind != "out_of_scope"
+    assert reply.topic == "researcher_leave_startup"
+    assert reply.verdict == "not_eligible"  # a condition fails: nothing more to ask
