@@ -40,6 +40,7 @@ class _Lexicon:
     max_characters: int
     max_words: int
     continuation: tuple[re.Pattern[str], ...]
+    topics: dict[str, str]  # aspect → the measure a question of it names when nothing else is discussed
 
 
 @functools.lru_cache(maxsize=1)
@@ -58,15 +59,14 @@ def lexicon() -> _Lexicon:
         max_characters=int(data["elliptical_max_characters"]),
         max_words=int(data["elliptical_max_words"]),
         continuation=tuple(re.compile(pattern) for pattern in data["continuation"]),
+        topics=dict(data.get("aspect_topics") or {}),
     )
 
 
-@functools.lru_cache(maxsize=1)
 def aspect_topics() -> dict[str, str]:
     """Aspect → the measure a question of that aspect names when nothing else is discussed (the lexicon's
     ``aspect_topics``)."""
-    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
-    return dict(data.get("aspect_topics") or {})
+    return lexicon().topics
 
 
 def aspect_cues(aspect: str) -> tuple[re.Pattern[str], ...]:

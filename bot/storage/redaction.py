@@ -98,12 +98,11 @@ _KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD
           (_LANDLINE, LANDLINE_TOKEN), (_QQ, QQ_TOKEN), (_WECHAT, WECHAT_TOKEN), (_HOUSE_NUMBER, HOUSE_NUMBER_TOKEN))
 # The name a person gives, looked for in the text as written (Chinese numerals stay: 张三 is a name, not 张3): two to
 # four characters after 我叫 / 名字是 / 姓名, up to a word that ends it, or a capitalised name after "my name is".
+_NAME_BEFORE = r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*(?!什么|啥|多少|不)"
 _NAME_ENDS = r"(?=[^\u4e00-\u9fff·]|$|今年|是|在|的|想|刚|从|来自|毕业|家|住|男|女|岁)"
 _NAMES = (
-    re.compile(r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*"
-               r"(?!什么|啥|多少|不)(?P<v>[\u4e00-\u9fff·]{2,4}?)" + _NAME_ENDS),
-    re.compile(r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*"
-               r"(?!什么|啥|多少|不)(?P<v>[\u4e00-\u9fff·]{2,3})"),
+    re.compile(_NAME_BEFORE + r"(?P<v>[\u4e00-\u9fff·]{2,4}?)" + _NAME_ENDS),
+    re.compile(_NAME_BEFORE + r"(?P<v>[\u4e00-\u9fff·]{2,3})"),
     re.compile(r"(?:[Mm]y name is|[Mm]y name's|[Cc]all me|I'm called|I am called)\s+"
                r"(?P<v>[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})"),
 )

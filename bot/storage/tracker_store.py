@@ -125,10 +125,8 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         saving it at the end of the turn need not count them again in the database (see ``_additional_events``).
         """
         try:
-            cached = self.cache.take(sender_id)
-            if cached is not None and self._stored_count(sender_id) == cached.events:
-                tracker = cached.tracker
-            else:
+            tracker = self._take_if_current(sender_id)
+            if tracker is None:
                 tracker = await super().retrieve(sender_id)
         except Exception as error:
             report_storage_failure(error)
@@ -140,11 +138,19 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
     async def retrieve_to_read(self, sender_id: str) -> DialogueStateTracker | None:
         """``retrieve`` for a caller that only reads the tracker: one kept in memory stays there for the
         conversation's next turn (``bot.assistant`` reads the reply's intent this way after each turn)."""
+        tracker = self._take_if_current(sender_id)
+        if tracker is not None:
+            self.cache.put(sender_id, tracker)
+            return tracker
+        return await self.retrieve(sender_id)
+
+    def _take_if_current(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker kept in memory for the conversation (taken out of the cache) when the database still holds
+        just its events, else None."""
         cached = self.cache.take(sender_id)
         if cached is not None and self._stored_count(sender_id) == cached.events:
-            self.cache.put(sender_id, cached.tracker)
             return cached.tracker
-        return await self.retrieve(sender_id)
+        return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save the tracker's new events as Rasa does and, in the same transaction, the turns they complete.

@@ -98,9 +98,7 @@ class LinearTextModel:
         if self.dense_coef.shape[0]:
             scores = scores + self.embedding_weight * (dense @ self.dense_coef)
         scores += self.intercept
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        return scores / scores.sum(axis=1, keepdims=True)
+        return softmax(scores)
 
     def probabilities_of_one(self, columns: np.ndarray, counts: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """``probabilities`` of one message, from its counts as sorted distinct columns and their counts.
@@ -118,9 +116,7 @@ class LinearTextModel:
         if self.dense_coef.shape[0]:
             scores = scores + self.embedding_weight * (dense @ self.dense_coef)
         scores += self.intercept
-        scores -= scores.max()
-        np.exp(scores, out=scores)
-        return scores / scores.sum()
+        return softmax(scores)
 
     def save(self, directory: Path) -> None:
         coef = np.hstack([self.sparse_coef.T, self.dense_coef.T])
@@ -133,6 +129,13 @@ class LinearTextModel:
         with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
             return cls(json.loads((directory / LABELS_FILE).read_text(encoding="utf-8")), arrays["idf"],
                        arrays["coef"], arrays["intercept"], float(arrays["embedding_weight"]))
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Probabilities from linear scores along the last axis, as scikit-learn's (``scores`` is overwritten)."""
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    return scores / scores.sum(axis=-1, keepdims=True)
 
 
 def tfidf(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:

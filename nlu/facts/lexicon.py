@@ -22,6 +22,8 @@ PARENTHESISED = re.compile(r"\(.*?\)")  # "在校大学生（含研究生）": a
 _LEXICON_PATH = Path(__file__).resolve().parent.parent / "lexicons" / "facts.yml"
 _UNIVERSITIES_PATH = _LEXICON_PATH.with_name("universities.yml")
 _SCHEMA_PATH = DATA_DIR / "facts.yml"
+# Digits grouped in thousands ("1,100 employees", "营业额1,200万"), in the count and revenue patterns.
+_GROUPED_DIGITS = r"[0-9]{1,3}(?:,[0-9]{3})+"
 
 
 
@@ -246,14 +248,14 @@ def load_lexicon() -> Lexicon:
         revenue=re.compile(
             "(?:" + "|".join(map(re.escape, raw["revenue_words"])) + r")[^0-9零〇一二两三四五六七八九十,，。;；!?]{0,6}"
             # A Chinese numeral is read whole ("六千五百万": 6500万, not 六千五 × 百万); digits may be grouped (1,200万)
-            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9.]+?|[零〇一二两三四五六七八九十百千]+) ?"
+            rf"(?P<num>{_GROUPED_DIGITS}(?:\.[0-9]+)?|[0-9.]+?|[零〇一二两三四五六七八九十百千]+) ?"
             r"(?:个多|个来|多|来|余|个)? ?(?P<unit>千万|百万|亿|万)"),
         english_revenue=re.compile(
             r"(?:" + "|".join(map(re.escape, raw["english_revenue_words"])) + r")[a-z ,]{0,24}?(?:rmb|cny|¥)? ?"
-            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)\b"),
+            rf"(?P<num>{_GROUPED_DIGITS}|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)\b"),
         # "about 400 million yuan revenue last year", "9,000,000 yuan in sales": the amount before the word
         english_revenue_before=re.compile(
-            r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)?\b ?"
+            rf"(?P<num>{_GROUPED_DIGITS}|[0-9]+(?:\.[0-9]+)?) ?(?P<unit>million|billion|thousand|m|bn|k)?\b ?"
             r"(?:yuan|rmb|cny)(?: (?:in|of))?(?: (?:annual|yearly))? (?:" + "|".join(
                 map(re.escape, raw["english_revenue_words"])) + r")\b"),
         secondary_after=tuple(raw["secondary_after"]),
@@ -274,7 +276,7 @@ def load_lexicon() -> Lexicon:
         english_graduate_of_year=re.compile(
             r"\b(?:i'?m|i am|as) an? (?P<year>(?:19|20)[0-9]{2}) (?:graduate|grad|alumn[ai])\b"),
         english_head_count=re.compile(
-            rf"(?:(?P<num>[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+|{english})[- ]"
+            rf"(?:(?P<num>{_GROUPED_DIGITS}|[0-9]+|{english})[- ]"
             rf"(?:person|people|employees?|staff|workers|members?)\b"
             rf"|team of (?P<team>[0-9]+|{english}))"),
         head_count_after_noun=re.compile(
