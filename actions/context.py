@@ -48,9 +48,14 @@ def topic_of_turn(tracker: Tracker) -> Topic | None:
     if continuation and not names_detail_of(named, continuation) and (
             names_detail_of(current, continuation) or topic_confidence(tracker) < NAMED_CONFIDENCE):
         return current  # "那经费呢": X names no other measure in so many words, and the classifier is not sure
-    if reading.get("elliptical"):
-        return current  # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees
     text = tracker.latest_message.get("text") or ""
+    if reading.get("elliptical"):
+        # nothing but an aspect ("收费不", "多少钱"): it names no measure, whatever the classifier sees, unless the
+        # little left beside the aspect is a term of the other measure only ("那团委那个贴息的呢" after the loans)
+        beside = text.lower().replace(reading["cue"], " ") if reading.get("cue") else text
+        if names_detail_of(named, beside) and not names_detail_of(current, beside):
+            return named
+        return current
     if answers_a_condition_of(current, named, tracker):
         return current  # "还没经过啥认定 就是自己注册的咖啡馆" on the incubator fund: its condition, not registration
     if names_detail_of(named, text):

@@ -95,6 +95,8 @@ def english_index() -> dict[str, frozenset[str]]:
         spelled = "".join(lazy_pinyin(core))
         if len(spelled) >= minimum and spelled.isalpha():
             index.setdefault(spelled, set()).update(provinces)
+    for spelling, name in (lexicon().get("english_spellings") or {}).items():
+        index.setdefault(spelling, set()).update(names[name])
     return {name: frozenset(provinces) for name, provinces in index.items()}
 
 

@@ -33,6 +33,26 @@ def test_which_department_leads_it_asks_about_the_measure_under_discussion(conve
     assert conversation.say("双创联席会议是哪个部门牵头").topic == "joint_meeting"  # named in its own words
 
 
+def test_english_which_agency_leads_asks_about_the_measure_under_discussion(conversation) -> None:
+    conversation.say("Is there a subsidy for student founders' social insurance?")
+    reply = conversation.say("Which agency takes the lead on that?")
+    assert (reply.kind, reply.topic) == ("answer", "student_startup_social_insurance")
+
+
+def test_a_term_of_another_measure_beside_an_aspect_switches_to_it(conversation) -> None:
+    """"那团委的贴息呢" is little more than an aspect (贴息 reads as an amount), but 团委 belongs to the youth measure
+    only: it is asked about, not the loans under discussion."""
+    assert conversation.say("创业担保贷款能贷多少").topic == "startup_guarantee_loan"
+    assert conversation.say("那团委的贴息呢").topic == "youth_startup_support"
+
+
+def test_where_someone_studied_is_a_fact_not_another_regions_policy(conversation) -> None:
+    assert conversation.say("家里低保 今年毕业 一次性求职补助能领吗").topic == "graduate_job_search_grant"
+    reply = conversation.say("我同学在成都念的大学 他也能领吗")
+    assert reply.kind != "out_of_scope"
+    assert reply.topic == "graduate_job_search_grant"
+
+
 def test_a_firm_from_another_province_asking_about_the_plan_is_in_scope(conversation) -> None:
     reply = conversation.say("我们是深圳的一家创投 看到方案里说要引导创投机构投资初创企业 这个怎么对接")
     assert reply.kind != "out_of_scope"

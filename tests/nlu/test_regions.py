@@ -17,6 +17,8 @@ from nlu.regions import find_places, read_regions
     ("What startup grants does Shanghai offer?", "shanghai"),
     ("How do startup loans work in Shenzhen?", "shenzhen"),
     ("美国创业有补贴吗", "美国"),
+    ("Does Shaanxi have a similar startup loan?", "shaanxi"),  # the official spelling, not plain pinyin
+    ("And Shanxi province, what do they give?", "shanxi"),
 ])
 def test_another_regions_measure_is_named(text: str, region: str) -> None:
     assert read_regions(text).other_region == region
@@ -32,6 +34,9 @@ def test_another_regions_measure_is_named(text: str, region: str) -> None:
     "A Shanghai-based team of three, thinking about opening a branch. Any tax breaks?",
     "北京人在兰州开公司有啥扶持",
     "我在西安上学 毕业想回兰州创业",
+    "我表姐在成都念的研究生 她也能领吗",  # where she studied: a fact about her, the measure discussed asked about
+    "Would it still apply if our company is in Sichuan?",  # the person's business, the measure discussed
+    "在武汉上的大学 能算应届生吗",
     "在深圳开了个公司 能领社保补贴吗",  # the person's situation: a fact for the eligibility check
     "公司注册在西宁",
     "Can a foreigner open a company in Lanzhou?",

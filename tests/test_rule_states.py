@@ -1,0 +1,84 @@
+"""RulePolicy reads the same last states from the recent part of a conversation as from the whole of it, on the
+held-out conversations with the trained model (bot.rule_states)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.slots import TextSlot
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import rule_states
+from tests.conftest import Conversation
+
+DIALOGUES = Path(__file__).resolve().parent / "dialogues"
+
+
+def turn(intent: str, action: str) -> list[Any]:
+    return [ActionExecuted("action_listen"), UserUttered(intent, {"name": intent, "confidence": 1.0}),
+            ActionExecuted(action)]
+
+
+def test_the_recent_part_starts_before_a_user_message_and_carries_the_active_loop() -> None:
+    domain = Domain.load(str(Path(__file__).resolve().parents[1] / "domain.yml"))
+    events = [ActionExecuted("action_session_start"), SessionStarted(), *turn("greet", "utter_greet"),
+              *turn("check_eligibility", "action_start_check"), ActiveLoop("eligibility_form"),
+              *turn("inform", "eligibility_form"), *turn("chitchat", "action_chitchat"),
+              *turn("thank", "utter_thank"), *turn("feedback", "action_feedback")]
+    tracker = DialogueStateTracker.from_events("someone", events, domain.slots)
+    part = rule_states.recent_part(tracker, domain, 2)
+    assert isinstance(part.events[0], ActiveLoop) and part.events[0].name == "eligibility_form"
+    assert part.events[1] == ActionExecuted("action_listen")
+    assert [event.intent_name for event in part.events if isinstance(event, UserUttered)] == ["thank", "feedback"]
+    assert rule_states.recent_part(tracker, domain, 6) is tracker  # that is the whole conversation
+
+
+def test_a_slot_that_influences_the_conversation_keeps_the_whole_of_it() -> None:
+    domain = Domain.from_dict({"intents": ["greet"], "slots": {
+        "mood": {"type": "text", "influence_conversation": True, "mappings": [{"type": "custom"}]}}})
+    assert isinstance(domain.slots[0], TextSlot)
+    events = [*turn("greet", "utter_greet"), SlotSet("mood", "good"), *turn("greet", "utter_greet"),
+              *turn("greet", "utter_greet")]
+    tracker = DialogueStateTracker.from_events("someone", events, domain.slots)
+    assert rule_states.recent_part(tracker, domain, 1) is tracker
+
+
+@pytest.fixture
+def compared_states(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list, list, int]]:
+    """Each prediction's states built both ways: (from the recent part, from the whole conversation, rule
+    length)."""
+    compared: list[tuple[list, list, int]] = []
+    recent = RulePolicy._prediction_states
+    whole = recent.__wrapped__
+
+    def both(self: Any, tracker: Any, domain: Any, *args: Any, **kwargs: Any) -> Any:
+        states = recent(self, tracker, domain, *args, **kwargs)
+        compared.append((states, whole(self, tracker, domain, *args, **kwargs), rule_states.longest_rule(self)))
+        return states
+
+    monkeypatch.setattr(RulePolicy, "_prediction_states", both)
+    return compared
+
+
+def test_every_prediction_reads_the_same_last_states_as_from_the_whole_conversation(
+        assistant, compared_states: list[tuple[list, list, int]]) -> None:
+    followups = yaml.safe_load((DIALOGUES / "heldout_followups_b.yml").read_text(encoding="utf-8"))["dialogues"]
+    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_b.yml").read_text(encoding="utf-8"))["conversations"]
+    for texts in [[turn["text"] for turn in dialogue["turns"]] for dialogue in followups] + [
+            [*check["user"], "是", "不是", "算了"] for check in checks]:
+        conversation = Conversation(assistant)
+        for text in texts:
+            conversation.say(text)
+    shortened = [(recent, whole, needed) for recent, whole, needed in compared_states if len(recent) < len(whole)]
+    assert len(shortened) > len(compared_states) / 3  # the recent part is used, not only the whole conversation
+    needed = shortened[0][2]
+    assert needed >= 2
+    for recent, whole, _ in shortened:
+        assert len(recent) > needed
+        assert recent[1:] == whole[len(whole) - len(recent) + 1:]  # all but the first, which lacks the past
