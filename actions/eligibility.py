@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -41,7 +42,7 @@ from policy_kb.engine import FAILED, MET, NEED_MORE_INFO, Evaluation, evaluate, 
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
-from policy_kb.rules import SIZE_FACTS, rules_for_topic
+from policy_kb.rules import SIZE_FACTS, Rule, rules_for_topic
 from policy_kb.sizing import size_standard
 from policy_kb.translations import department_name, localized_evaluation, topic_text
 
@@ -176,23 +177,51 @@ def situation_in_message(tracker: Tracker, topic: Topic | None = None) -> bool:
     return any(item.decided for item in screen(stated, topic=topic.id if topic is not None else None))
 
 
+# How many earlier messages may name the measure of a check that starts without naming it ("Do small hotels get
+# the 6-10% deduction?" then the hotel's figures).
+EARLIER_MESSAGES_NAMING_A_MEASURE = 2
+
+
 def focus_rule(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> str | None:
     """For a topic with several measures, the one the person means: the one the message names (its cues in
-    eligibility.yml), else the one being checked, else the only one their facts bear on; None when unclear."""
+    eligibility.yml), else the one being checked, else one named by the person's message just before, else the
+    only one their facts bear on; None when unclear."""
     rules = rules_for_topic(topic.id)
     if len(rules) < 2:
         return None
-    text = (tracker.latest_message.get("text") or "").lower()
-    scores = {rule.id: sum(str(cue).lower() in text for cue in kb().eligibility_texts[rule.id].get("cues") or ())
-              for rule in rules}
-    best = max(scores.values())
-    if best and list(scores.values()).count(best) == 1:
-        return max(scores, key=lambda rule_id: scores[rule_id])
+    texts = user_texts(tracker, 1 + EARLIER_MESSAGES_NAMING_A_MEASURE)
+    named = measure_named_in(texts[0] if texts else "", rules)
+    if named:
+        return named
     current = tracker.get_slot("rule")
-    if current in scores:
+    if current in {rule.id for rule in rules}:
         return str(current)
+    for text in texts[1:]:
+        named = measure_named_in(text, rules)
+        if named:
+            return named
     bearing = [item.rule_id for item in screen(facts, topic=topic.id) if item.decided]
     return bearing[0] if len(bearing) == 1 else None
+
+
+def measure_named_in(text: str, rules: Sequence[Rule]) -> str | None:
+    """The one measure of ``rules`` whose cues the text holds most, else None."""
+    lowered = text.lower()
+    scores = {rule.id: sum(str(cue).lower() in lowered for cue in kb().eligibility_texts[rule.id].get("cues") or ())
+              for rule in rules}
+    best = max(scores.values())
+    return max(scores, key=lambda rule_id: scores[rule_id]) if best and list(scores.values()).count(best) == 1 else None
+
+
+def user_texts(tracker: Tracker, count: int) -> list[str]:
+    """The texts of the person's latest ``count`` messages, the latest first."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            texts.append(str(event.get("text") or ""))
+            if len(texts) == count:
+                break
+    return texts
 
 
 def evaluate_focus(tracker: Tracker, topic: Topic, facts: dict[str, object]) -> tuple[Evaluation, str | None]:

@@ -190,3 +190,12 @@ def test_park_question_names_the_matching_park(conversation) -> None:
     reply = conversation.say("我是做碳纤维的 该去哪个园区")
     assert reply.topic == "demonstration_parks"
     assert "白银碳纤维创业创新示范园" in reply.text
+
+
+def test_a_check_starting_from_facts_keeps_the_measure_the_question_before_named(conversation) -> None:
+    """The procurement topic has three measures: "6%到10%的价格扣除" named one, and the figures that follow are
+    checked against it, not against the reserved share."""
+    conversation.say("政府采购里小微企业那个6%到10%的价格扣除是怎么回事")
+    reply = conversation.say("我们是天水的一家软件公司，30个人，去年营收1500万，想投市里的标，我们能享受吗")
+    assert reply.kind == "eligibility" and reply.topic == "government_procurement"
+    assert reply.understanding.get("rule") == "procurement_small_micro_price_deduction"

@@ -53,6 +53,9 @@ class Lexicon:
     hypothetical: re.Pattern[str]
     postfix_fillers: str
     window: int
+    english_negation: frozenset[str]
+    english_barriers: frozenset[str]
+    english_window_words: int
     staff_words: tuple[str, ...]
     park_words: tuple[str, ...]
     location_markers: tuple[str, ...]
@@ -240,6 +243,9 @@ def load_lexicon() -> Lexicon:
         hypothetical=_compile(negation["hypothetical"]),
         postfix_fillers=str(negation["postfix_fillers"]),
         window=int(negation["window"]),
+        english_negation=frozenset(map(str, negation["english_words"])),
+        english_barriers=frozenset(map(str, negation["english_barriers"])),
+        english_window_words=int(negation["english_window_words"]),
         staff_words=tuple(raw["university_staff_words"]),
         park_words=tuple(raw["university_park_words"]),
         location_markers=tuple(raw["location_markers"]),

@@ -16,6 +16,7 @@ from policy_kb.inference import LOCATION_FACTS
 _CLAUSE_BREAK = re.compile(
     r"[,。!?;:~…]|(?<![0-9])\.|\.(?![0-9])|(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 QUESTION = re.compile(r"(.)[不没]\1|是否")  # 是不是 / 有没有 / 是否: the user is asking, not telling
+_ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # "isn't" is one word
 REPEATED_CHAR = re.compile(r"(.)\1+")
 
 
@@ -61,6 +62,8 @@ def _negation(text: str, matches: list[PhraseMatch], index: int, clauses: _Claus
     negations = len(lexicon.negation.findall(window))
     if negations:
         return negations % 2 == 1
+    if match.phrase.isascii():
+        return _english_negation(text[clause_start : match.start], lexicon)  # "no" may be a phrase itself
     # A trailing negation that ends the clause: "残疾证没有", "助学贷款没贷过".
     clause_end = clauses.end(match.end)
     if index + 1 < len(matches) and matches[index + 1].start < clause_end:
@@ -70,6 +73,18 @@ def _negation(text: str, matches: list[PhraseMatch], index: int, clauses: _Claus
         return None
     trailing = lexicon.negation.match(tail)
     return bool(trailing) and all(char in lexicon.postfix_fillers for char in tail[trailing.end() :])
+
+
+def _english_negation(before: str, lexicon: Lexicon) -> bool:
+    """An English phrase is negated by a negation among the few words before it, after any barrier word."""
+    words = _ENGLISH_WORD.findall(before.lower())[-lexicon.english_window_words:]
+    negated = False
+    for word in words:
+        if word in lexicon.english_barriers:
+            negated = False
+        elif word in lexicon.english_negation or (word.endswith("n't") and "n't" in lexicon.english_negation):
+            negated = not negated
+    return negated
 
 
 def _is_origin(text: str, match: PhraseMatch, next_start: int, lexicon: Lexicon) -> bool:
