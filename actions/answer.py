@@ -24,6 +24,7 @@ from actions.common import (
     next_step_buttons,
     payload,
     reply_language,
+    says_any,
     topic_buttons,
     topic_in_message,
 )
@@ -100,14 +101,17 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     events.append(SlotSet("facts", facts))
     text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)
-    if can_check and (asks_about_eligibility(text, language) or situation_in_message(tracker, topic)
+    if can_check and ((asks_about_eligibility(text, language) and not asks_only_an_aspect(tracker))
+                      or situation_in_message(tracker, topic)
                       or contradicts(known, stated)):
         result, rule_id = evaluate_focus(tracker, topic, facts)
         events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
             if not brief_replies(tracker):  # SMS: straight to the question
-                dispatcher.utter_message(text=aspect_texts(topic, language).brief,
-                                         json_message=payload(ANSWER, topic, tracker=tracker))
+                asked = requested_aspect(tracker)  # "我是应届生 求职补贴能领多少": the amount first, then the check
+                opening = (first_answer(topic, asked, language, text) if asked in ASPECTS_BESIDE_A_VERDICT
+                           else aspect_texts(topic, language).brief)
+                dispatcher.utter_message(text=opening, json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
         send_verdict(dispatcher, topic, result, tracker, facts)
         return events
@@ -148,6 +152,19 @@ def contradicts(known: dict[str, object], stated: dict[str, object]) -> bool:
     """The message gives another value for a fact already known ("不是创投公司" after "我们创投企业…"): a
     correction, so the verdict is given again."""
     return any(name in known and known[name] != value for name, value in stated.items())
+
+
+# Aspects that a "can I get it" question about: "能领几年" asks how long, "能贷多少" how much; "我能领吗" asks the
+# verdict itself (no aspect), and "谁能领" who qualifies (the check answers it).
+ASPECTS_BESIDE_A_VERDICT = ("amount", "time", "materials", "how_to_apply", "department", "contact", "validity",
+                            "afterwards", "targets")
+
+
+def asks_only_an_aspect(tracker: Tracker) -> bool:
+    """The message is nothing but an aspect question ("能领几年", "能贷多少"): its "能领"/"能贷" asks about that
+    aspect of the measure, not for a verdict (after a verdict, the same verdict again would answer nothing)."""
+    reading = tracker.latest_message.get("aspect") or {}
+    return bool(reading.get("elliptical")) and reading.get("name") in ASPECTS_BESIDE_A_VERDICT
 
 
 def requested_aspect(tracker: Tracker) -> str:
@@ -206,7 +223,8 @@ def offer_topics(dispatcher: CollectingDispatcher, tracker: Tracker, choices: li
 def answer_about_the_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """ "到2020年要建多少" or "这个文件还管用吗" with no measure in view: answered for the whole plan."""
     aspect = requested_aspect(tracker)
-    text = plan_answer(aspect, reply_language(tracker))
+    language = reply_language(tracker)
+    text = plan_answer(aspect, language, says_any(tracker.latest_message.get("text") or "", "plan_words"))
     if text is None:
         return False
     dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker), "aspect": aspect,

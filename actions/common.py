@@ -113,6 +113,14 @@ def understanding(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def last_reply_text(tracker: Tracker) -> str | None:
+    """The text of the assistant's last message in the conversation, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return event.get("text")
+    return None
+
+
 def topic_in_message(tracker: Tracker) -> Topic | None:
     """The topic the latest message names (the topic classifier's entity, or a button's)."""
     topic_id = next(tracker.get_latest_entity_values("topic"), None)

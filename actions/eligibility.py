@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    ANSWER,
     CHITCHAT,
     ELIGIBILITY,
     ENGLISH,
@@ -27,6 +28,7 @@ from actions.common import (
     intent_payload,
     kb,
     known_facts,
+    last_reply_text,
     messages,
     payload,
     reply_language,
@@ -147,6 +149,11 @@ def send_verdict(dispatcher: CollectingDispatcher, topic: Topic, result: Evaluat
     data["rule"] = decided[0].rule_id if decided else result.rules[0].rule_id
     data["detail"] = detail
     text = verdict_brief(topic, result, language) if brief else detail
+    if tracker is not None and not full and text == last_reply_text(tracker):
+        # the same question again, nothing new: never the same text twice in a row
+        text = messages(language)["eligibility"]["verdict_repeat"].format(
+            title=verdict_title(topic, localized_evaluation(result, language), language),
+            verdict=messages(language)["eligibility"]["verdict_words"][result.verdict])
     dispatcher.utter_message(text=text, buttons=buttons, json_message=data)
 
 
@@ -467,7 +474,20 @@ class ActionStartCheck(Action):
         if result.verdict != NEED_MORE_INFO:
             send_verdict(dispatcher, topic, result, tracker, facts)
             return events
+        answer_the_aspect_first(dispatcher, tracker, topic)
         return [*events, FollowupAction(FORM_NAME)]
+
+
+def answer_the_aspect_first(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> None:
+    """"我是应届生 家里低保 求职补贴能领多少": the amount (here, that the document gives none) before the check's
+    first question; an SMS goes straight to the question."""
+    from actions.answer import ASPECTS_BESIDE_A_VERDICT, requested_aspect  # here: actions.answer imports this module
+
+    asked = requested_aspect(tracker)
+    if asked in ASPECTS_BESIDE_A_VERDICT and not brief_replies(tracker):
+        language = reply_language(tracker)
+        dispatcher.utter_message(text=first_answer(topic, asked, language, tracker.latest_message.get("text") or ""),
+                                 json_message=payload(ANSWER, topic, tracker=tracker))
 
 
 class ActionStopCheck(Action):

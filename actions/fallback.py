@@ -9,12 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import answer_topic, offer_topics
+from actions.answer import answer_topic, asks_only_an_aspect, offer_topics
 from actions.common import (
     CHITCHAT,
     CLARIFY,
     MEASURE_QUESTION_ACTS,
     OUT_OF_SCOPE,
+    asks_a_question,
     likely_topics,
     messages,
     payload,
@@ -43,7 +44,7 @@ class ActionClarify(Action):
         if answered is not None:
             return answered
         named = topic_in_message(tracker)
-        if named is not None and torn_between_questions_about_it(tracker):
+        if named is not None and (torn_between_questions_about_it(tracker) or asks_about_it(tracker)):
             return answer_topic(dispatcher, tracker, named)
         if situation_in_message(tracker):  # "兰交大应届毕业生 有残疾证 想问下有啥政策": facts, read as such
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
@@ -70,6 +71,19 @@ def torn_between_questions_about_it(tracker: Tracker) -> bool:
         NAMED_CONFIDENCE)
 
 
+def asks_about_it(tracker: Tracker) -> bool:
+    """A question ("我是做碳纤维的 该去哪个园区": facts, then where to go) about the measure the message clearly
+    names, which the act classifier found as likely to be facts as a question: the answer on the measure, which
+    uses the facts, not a screening of every measure on them."""
+    acts = [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
+            if entry.get("name") != "nlu_fallback"][:2]
+    reading = tracker.latest_message.get("aspect") or {}
+    asking = reading.get("name") not in (None, "overview") or asks_a_question(
+        tracker.latest_message.get("text") or "", reply_language(tracker))
+    return asking and any(act in TOPIC_ANSWERING_ACTS for act in acts) and topic_confidence(tracker) >= (
+        NAMED_CONFIDENCE)
+
+
 class ActionOutOfScope(Action):
     """Says the question is outside the document and what the assistant does cover.
 
@@ -88,6 +102,9 @@ class ActionOutOfScope(Action):
         in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
         if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
+        if not region and not in_check and asks_only_an_aspect(tracker):
+            # "补贴啥时候发" as a first message: an aspect of some measure, which one is not said
+            return await ActionClarify().run(dispatcher, tracker, domain)
         language = reply_language(tracker)
         wording = messages(language)
         text = (wording["other_region"].format(region=place_name(region, language)) if region

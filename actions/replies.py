@@ -209,9 +209,12 @@ def department_data(short: str, language: str) -> dict[str, Any]:
     return data
 
 
-def plan_answer(aspect: str, language: str) -> str | None:
-    """A question about the plan as a whole: its targets, or whether it is still in force; None for other aspects."""
+def plan_answer(aspect: str, language: str, names_the_plan: bool = False) -> str | None:
+    """A question about the plan as a whole: its targets, whether it is still in force, or (when the message names
+    the plan: "这个方案是哪年发的") when it was issued; None for other aspects."""
     wording = messages(language)["replies"]
+    if aspect == "time" and names_the_plan:
+        return wording["plan_issued"].format(issued=kb().document.issued.isoformat())
     if aspect == "targets":
         targets = kb().plan_targets
         answer = targets.answer_en if language == "en" else targets.answer

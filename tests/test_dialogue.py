@@ -199,3 +199,42 @@ def test_a_check_starting_from_facts_keeps_the_measure_the_question_before_named
     reply = conversation.say("我们是天水的一家软件公司，30个人，去年营收1500万，想投市里的标，我们能享受吗")
     assert reply.kind == "eligibility" and reply.topic == "government_procurement"
     assert reply.understanding.get("rule") == "procurement_small_micro_price_deduction"
+
+
+def test_after_a_verdict_an_aspect_question_is_answered_and_the_verdict_is_not_sent_twice(conversation) -> None:
+    verdict = conversation.say("我前年毕业 在天水开了个做软件的小公司 8个人 头一回创业 社保补贴我能领吗")
+    assert verdict.kind == "eligibility" and verdict.verdict == "eligible"
+    how_long = conversation.say("能领几年")  # "能领" here asks how long, not for the verdict again
+    assert (how_long.kind, how_long.topic) == ("answer", STUDENT_SUBSIDY) and "3年" in how_long.text
+    first = conversation.say("那我到底能领不")
+    again = conversation.say("那我到底能领不")
+    assert first.verdict == again.verdict == "eligible"
+    assert again.text != first.text and len(again.text) < len(first.text)
+
+
+def test_the_aspect_asked_comes_first_even_when_the_message_starts_a_check(conversation) -> None:
+    """"应届毕业生" reads as a fact (it may be the asker or the grant's name): the check starts, after the amount."""
+    reply = conversation.say("应届毕业生求职补贴多少钱")
+    assert reply.topic == "graduate_job_search_grant"
+    assert reply.text.startswith("文件没有写")
+
+
+def test_a_person_asking_how_much_gets_the_amount_before_the_check(conversation) -> None:
+    reply = conversation.say("我是今年的应届毕业生 家里是低保户 求职补贴能领多少")
+    assert (reply.kind, reply.topic) == ("eligibility", "graduate_job_search_grant")
+    assert reply.text.startswith("文件没有写") and "好的，我来帮你看看" in reply.text
+
+
+def test_how_to_claim_the_student_subsidy_is_answered_not_sent_out_of_scope(conversation) -> None:
+    reply = conversation.say("大学生创业补贴怎么领")
+    assert (reply.kind, reply.topic) == ("answer", STUDENT_SUBSIDY)
+
+
+def test_an_aspect_without_a_measure_asks_which_one_instead_of_out_of_scope(conversation) -> None:
+    reply = conversation.say("补贴啥时候发")
+    assert reply.kind == "clarify" and reply.buttons
+
+
+def test_when_the_plan_was_issued(conversation) -> None:
+    reply = conversation.say("这个方案是哪年发的")
+    assert "2015-12-12" in reply.text and "甘肃省人民政府" in reply.text
