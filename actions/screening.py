@@ -82,6 +82,9 @@ def screen_situation(dispatcher: CollectingDispatcher, tracker: Tracker,
         lines.append(wording["fits_next"])
     elif not relevant:  # nothing known yet: the measures that have conditions, to pick one
         buttons = topic_buttons(list(dict.fromkeys(rule.topic for rule in ALL_RULES)), language, "check_eligibility")
+    else:  # every measure the facts bear on is ruled out ("I want to open a restaurant"): what is open to anyone
+        lines.append(wording["none_fit"])
+        buttons = topic_buttons(list(wording["open_to_any_business"]), language)
     focus = fits[0] if fits else (maybe[0] if maybe else None)
     data = payload(ELIGIBILITY, kb().topics[focus.topic] if focus else None,
                    focus.result.verdict if focus else None, tracker)

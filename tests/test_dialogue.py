@@ -238,3 +238,10 @@ def test_an_aspect_without_a_measure_asks_which_one_instead_of_out_of_scope(conv
 def test_when_the_plan_was_issued(conversation) -> None:
     reply = conversation.say("这个方案是哪年发的")
     assert "2015-12-12" in reply.text and "甘肃省人民政府" in reply.text
+
+
+def test_a_situation_that_no_measure_with_conditions_fits_gets_the_measures_open_to_anyone(conversation) -> None:
+    reply = conversation.say("我在兰州开了个饭馆 不是科技企业 有啥政策能享受")
+    assert reply.kind == "eligibility" and "不符合" in reply.text
+    assert "面向所有创业者" in reply.text
+    assert {button["title"] for button in reply.buttons} >= {"办营业执照、注册登记便利化", "创业创新税收优惠"}
