@@ -28,7 +28,7 @@ from actions.common import (
     topic_buttons,
     topic_in_message,
 )
-from actions.context import topic_of_turn
+from actions.context import names_detail_of, topic_of_turn
 from actions.eligibility import (
     asks_about_eligibility,
     brief_replies,
@@ -51,6 +51,7 @@ from actions.replies import (
     plan_answer,
     pointer_answer,
 )
+from nlu.aspects import aspect_topics
 from policy_kb.engine import NEED_MORE_INFO, has_rules
 from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
@@ -81,6 +82,9 @@ class ActionAnswerTopic(Action):
         topic = topic_of_turn(tracker)
         if topic is None:
             return ask_which_topic(dispatcher, tracker)
+        department = asks_a_named_departments_contact(tracker, topic)
+        if department is not None:
+            return answer_department_contact(dispatcher, tracker, department)
         return answer_topic(dispatcher, tracker, topic)
 
 
@@ -247,14 +251,12 @@ class ActionAnswerDepartment(Action):
         topic = topic_of_turn(tracker)
         aspect = requested_aspect(tracker)
         named = department_in_message(tracker)
+        if topic is not None and asks_a_named_departments_contact(tracker, topic) is not None:
+            topic = None  # "the human resources department's phone": that department, not the joint meeting
         if named is not None and topic is not None and named in topic.departments and aspect == "contact":
             return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, "contact")]
         if named is not None and (topic is None or (aspect == "contact" and topic_in_message(tracker) is None)):
-            text = wording["named_contact"].format(department=department_reference(named, language)) \
-                + hotline_sentence(language)
-            dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker),
-                                                              "aspect": "contact", "department": named})
-            return []
+            return answer_department_contact(dispatcher, tracker, named)
         if topic is None:
             dispatcher.utter_message(text=wording["no_topic"],
                                      buttons=topic_buttons(COMMON_TOPICS, language, "ask_department"),
@@ -263,6 +265,25 @@ class ActionAnswerDepartment(Action):
         if aspect not in ("contact", "how_to_apply"):  # "去哪办" is answered as how to apply, which names whom
             aspect = "department"
         return [*leave_check_events(tracker), *answer_topic(dispatcher, tracker, topic, aspect)]
+
+
+def answer_department_contact(dispatcher: CollectingDispatcher, tracker: Tracker, named: str) -> list[EventType]:
+    """A phone or address question about a department the message names: the document has none; where to ask."""
+    language = reply_language(tracker)
+    text = messages(language)["department"]["named_contact"].format(
+        department=department_reference(named, language)) + hotline_sentence(language)
+    dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker), "aspect": "contact",
+                                                      "department": named})
+    return []
+
+
+def asks_a_named_departments_contact(tracker: Tracker, topic: Topic) -> str | None:
+    """The department whose contact the message asks for, when the topic is only the one that department questions
+    stand for (the joint meeting: "the phone number of the human resources department"), else None."""
+    named = department_in_message(tracker)
+    if named is None or requested_aspect(tracker) != "contact" or aspect_topics().get("department") != topic.id:
+        return None
+    return None if names_detail_of(topic, tracker.latest_message.get("text") or "") else named
 
 
 class ActionShowSource(Action):

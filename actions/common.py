@@ -14,7 +14,7 @@ from nlu.facts import restated_facts
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.loader import KnowledgeBase, get_knowledge_base
 from policy_kb.models import Topic
-from policy_kb.translations import department_name, english_facts, topic_text
+from policy_kb.translations import department_name, english_department_words, english_facts, topic_text
 
 MESSAGES_PATH = Path(__file__).with_name("messages.yml")
 ENGLISH_MESSAGES_PATH = Path(__file__).with_name("messages.en.yml")
@@ -242,4 +242,9 @@ def department_in_message(tracker: Tracker) -> str | None:
         for name in (department.short, department.full, *department.aliases):
             if name and name in text and (best is None or len(name) > best[0]):
                 best = (len(name), department.short)
+    lowered = text.lower()
+    for short, names in english_department_words().items():  # "What's the phone of the tax bureau?"
+        for name in names:
+            if (best is None or len(name) > best[0]) and re.search(rf"\b{re.escape(name)}\b", lowered):
+                best = (len(name), short)
     return best[1] if best else None

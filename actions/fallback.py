@@ -9,13 +9,20 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import answer_topic, asks_only_an_aspect, offer_topics
+from actions.answer import (
+    answer_department_contact,
+    answer_topic,
+    asks_only_an_aspect,
+    offer_topics,
+    requested_aspect,
+)
 from actions.common import (
     CHITCHAT,
     CLARIFY,
     MEASURE_QUESTION_ACTS,
     OUT_OF_SCOPE,
     asks_a_question,
+    department_in_message,
     likely_topics,
     messages,
     payload,
@@ -102,6 +109,10 @@ class ActionOutOfScope(Action):
         in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
         if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
             return await ActionTakeFacts().run(dispatcher, tracker, domain)
+        department = department_in_message(tracker) if not region else None
+        if department is not None and requested_aspect(tracker) == "contact":
+            # "the labour bureau's phone number": a department of the plan, whatever the act classifier saw
+            return answer_department_contact(dispatcher, tracker, department)
         if not region and not in_check and asks_only_an_aspect(tracker):
             # "补贴啥时候发" as a first message: an aspect of some measure, which one is not said
             return await ActionClarify().run(dispatcher, tracker, domain)

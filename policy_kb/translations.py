@@ -81,6 +81,17 @@ def english_department_names() -> dict[str, str]:
     return {short: str(entry["name"]) for short, entry in _read(ENGLISH_DIR / "departments.yml")["departments"].items()}
 
 
+@functools.lru_cache(maxsize=1)
+def english_department_words() -> dict[str, tuple[str, ...]]:
+    """Department short name → the English names a question may use for it (lower case): its names of 2015 and of
+    today and its aliases ("human resources department", "tax bureau")."""
+    words = {}
+    for short, entry in _read(ENGLISH_DIR / "departments.yml")["departments"].items():
+        names = [entry["name"], entry.get("today_name"), *(entry.get("aliases") or ())]
+        words[short] = tuple(str(name).lower() for name in names if name)
+    return words
+
+
 @dataclass(frozen=True)
 class AspectTexts:
     """A topic's one-sentence brief and its answer per aspect, in one language."""

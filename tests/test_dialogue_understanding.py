@@ -150,3 +150,9 @@ def test_a_place_given_where_the_check_asks_where_is_an_answer_not_another_regio
     assert reply.kind != "out_of_scope"
     assert reply.topic == "researcher_leave_startup"
     assert reply.verdict == "not_eligible"  # a condition fails: nothing more to ask
+
+
+def test_an_english_contact_question_names_the_department_not_the_joint_meeting(conversation) -> None:
+    reply = conversation.say("Could you give me the phone number of the labour bureau?")
+    assert reply.topic is None and reply.kind == "answer"
+    assert "Human Resources and Social Security" in reply.text and "12345" in reply.text
