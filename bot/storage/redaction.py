@@ -1,11 +1,13 @@
 """Personal data out of stored conversation text: 身份证号, mobile and landline numbers, bank card numbers, e-mail
-addresses, QQ numbers and WeChat ids, house numbers, and the name a person gives ("我叫…", "my name is …").
+addresses, QQ numbers and WeChat ids, house numbers, licence plates, passport and student numbers, dates of birth,
+and the names a person gives ("我叫…", "我老婆叫…", "my name is …").
 
 Numbers and addresses are looked for in the NFKC form of the text without its invisible format characters, so
 full-width digits and letters (１３８…, ｘ, ＠) and numbers split by zero-width spaces are caught like plain ones;
 the rest of the text is kept as written (Chinese punctuation stays full-width).
 A number is replaced only when it is a whole run of digits (never a piece of a longer number) and, for ID and
-card numbers, only when its check digit is right: a policy number or an amount of money stays readable.
+card numbers, only when its check digit is right, unless an ID number holds a birth date or a card number is
+announced as one ("卡号…"): a policy number or an amount of money stays readable.
 QQ numbers, WeChat ids and names are recognised by the words before them (a bare number or word could be
 anything), and of an address only the house number goes (张掖路[门牌号]): the street says where, not who.
 """
@@ -26,6 +28,10 @@ QQ_TOKEN = "[QQ号]"
 WECHAT_TOKEN = "[微信号]"
 HOUSE_NUMBER_TOKEN = "[门牌号]"
 NAME_TOKEN = "[姓名]"
+PLATE_TOKEN = "[车牌号]"
+PASSPORT_TOKEN = "[证件号]"
+STUDENT_NUMBER_TOKEN = "[学号]"
+BIRTH_DATE_TOKEN = "[出生日期]"
 
 # GB 11643-1999: weights of the first 17 digits and the check character for (weighted sum mod 11).
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -75,9 +81,16 @@ def _card_digits(candidate: str) -> str:
     return candidate.replace(" ", "").replace("-", "")
 
 
+# An 18-character number with an area code and a birth date in it is an ID number even with a wrong check digit
+# (a real one mistyped is still someone's).
+_ID_SHAPED = re.compile(r"[1-8][0-9]{5}[ -]?(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?"
+                        r"[0-9]{3}[0-9Xx]")
+
+
 def _is_personal(kind: re.Pattern[str], candidate: str) -> bool:
     if kind is _ID:
-        return is_valid_id_number(candidate.replace(" ", "").replace("-", ""))
+        return is_valid_id_number(candidate.replace(" ", "").replace("-", "")) or bool(
+            _ID_SHAPED.fullmatch(candidate))
     if kind is _CARD:
         digits = _card_digits(candidate)
         return 13 <= len(digits) <= 19 and passes_luhn(digits)
@@ -93,16 +106,42 @@ _WECHAT = re.compile(r"(?:微信号?|[Vv][Xx]|[Ww][Xx]|[Ww]e[Cc]hat(?: ?[Ii][Dd]
 _HOUSE_NUMBER = re.compile(
     r"(?:(?<=[路街巷道同])(?P<v>[0-9]+号(?:院)?(?:[0-9]+(?:号楼|栋|幢|单元|层|楼|室|号))*))"
     r"|(?P<w>[0-9]+(?:号楼|栋|幢)[0-9]+单元(?:[0-9]+(?:室|号|层|楼)?)?)")
+# A card or account number announced as one ("银行卡号6222…", "card number …"), whatever its check digit.
+_ANNOUNCED_CARD = re.compile(r"(?:银行卡|储蓄卡|信用卡|借记卡|卡号|账号|帐号|[Cc]ard(?: number| no\.?)?|"
+                             r"[Aa]ccount(?: number| no\.?))\s*(?:号码?)?\s*(?:是|为|[:：]|is)?\s*"
+                             r"(?P<v>[0-9](?:[ -]?[0-9]){11,22})(?![0-9])")
+# A mainland licence plate: the province's character, the city's letter, then 5 (6 for new-energy) letters or digits.
+_PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{5,6}"
+                    r"(?![A-Za-z0-9])")
+# Passport, residence permit and other document numbers, and student or staff numbers, after the words for them.
+_PASSPORT = re.compile(r"(?:护照|通行证|居留证|永居证|[Pp]assport|[Rr]esidence permit)\s*(?:号码?|number|no\.?)?\s*"
+                       r"(?:是|为|[:：]|is)?\s*(?P<v>[A-Za-z]{0,2}[0-9]{6,12})(?![0-9])")
+_STUDENT_NUMBER = re.compile(r"(?:学号|工号|学籍号|考生号|[Ss]tudent (?:ID|id|number|no\.?)|[Ss]taff (?:ID|id|number)|"
+                             r"[Ee]mployee (?:ID|id|number))\s*(?:是|为|[:：]|is)?\s*"
+                             r"(?P<v>[A-Za-z]{0,3}[0-9]{5,20})(?![0-9])")
+# A date of birth: a full date followed by 出生 / 生人, or after 生日 / 出生日期 / born on / date of birth.
+_DATE = r"(?:19|20)[0-9]{2}\s*[年./-]\s*[01]?[0-9]\s*[月./-]\s*[0-3]?[0-9]\s*[日号]?"
+_BIRTH_DATE = re.compile(rf"(?P<v>{_DATE})\s*(?:出生|生人)|(?:出生于|生于|生日是?|出生日期\s*(?:是|为|[:：])?|"
+                         rf"[Bb]orn on|[Dd]ate of birth:?|DOB:?)\s*(?P<w>{_DATE})")
 # E-mail first: a QQ address (12345678@qq.com) would otherwise lose its digits and keep the rest.
-_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD_ID, ID_TOKEN), (_CARD, CARD_TOKEN),
-          (_LANDLINE, LANDLINE_TOKEN), (_QQ, QQ_TOKEN), (_WECHAT, WECHAT_TOKEN), (_HOUSE_NUMBER, HOUSE_NUMBER_TOKEN))
+_KINDS = ((_EMAIL, EMAIL_TOKEN), (_ID, ID_TOKEN), (_MOBILE, MOBILE_TOKEN), (_OLD_ID, ID_TOKEN),
+          (_ANNOUNCED_CARD, CARD_TOKEN), (_CARD, CARD_TOKEN), (_LANDLINE, LANDLINE_TOKEN), (_QQ, QQ_TOKEN),
+          (_WECHAT, WECHAT_TOKEN), (_HOUSE_NUMBER, HOUSE_NUMBER_TOKEN), (_PLATE, PLATE_TOKEN),
+          (_PASSPORT, PASSPORT_TOKEN), (_STUDENT_NUMBER, STUDENT_NUMBER_TOKEN), (_BIRTH_DATE, BIRTH_DATE_TOKEN))
 # The name a person gives, looked for in the text as written (Chinese numerals stay: 张三 is a name, not 张3): two to
 # four characters after 我叫 / 名字是 / 姓名, up to a word that ends it, or a capitalised name after "my name is".
 _NAME_BEFORE = r"(?:我叫|我的名字(?:是|叫)|名字(?:是|叫)|本人姓名|姓名)\s*(?:是|为|[:：])?\s*(?!什么|啥|多少|不)"
 _NAME_ENDS = r"(?=[^\u4e00-\u9fff·]|$|今年|是|在|的|想|刚|从|来自|毕业|家|住|男|女|岁)"
+# Someone else's name: "我老婆叫李娟", "合伙人的名字叫王强".
+_RELATIVE_NAMED = (r"(?:老婆|老公|媳妇|丈夫|妻子|爱人|对象|妈妈|爸爸|母亲|父亲|儿子|女儿|哥哥|姐姐|弟弟|妹妹|"
+                   r"表哥|表姐|表弟|表妹|同学|朋友|室友|舍友|合伙人|孩子|娃|妈|爸|哥|姐|弟|妹)(?:的名字)?"
+                   r"(?:叫|名叫|名字叫)\s*(?!什么|啥|多少|不)")
+_RELATIVE_NAME_ENDS = r"(?=[^\u4e00-\u9fff·]|$|她|他|今年|是|在|的|想|也|刚|从|毕业|家)"
 _NAMES = (
     re.compile(_NAME_BEFORE + r"(?P<v>[\u4e00-\u9fff·]{2,4}?)" + _NAME_ENDS),
     re.compile(_NAME_BEFORE + r"(?P<v>[\u4e00-\u9fff·]{2,3})"),
+    re.compile(_RELATIVE_NAMED + r"(?P<v>[\u4e00-\u9fff·]{2,3}?)" + _RELATIVE_NAME_ENDS),
+    re.compile(_RELATIVE_NAMED + r"(?P<v>[\u4e00-\u9fff·]{2,3})"),
     re.compile(r"(?:[Mm]y name is|[Mm]y name's|[Cc]all me|I'm called|I am called)\s+"
                r"(?P<v>[A-Z][A-Za-z'-]+(?:\s+[A-Z][A-Za-z'-]+){0,2})"),
 )
@@ -175,7 +214,7 @@ def redact(text: str) -> str:
 # Every form redaction replaces has a digit, an @, a run of Chinese numerals or the words that announce a name or
 # a WeChat id: other strings are left as they are, which spares the intent and topic rankings most of the work.
 _MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}|叫|名字|姓名|微信|[Vv][Xx]|[Ww][Xx]|"
-                               r"[Ww]e[Cc]hat|[Nn]ame|[Cc]all me|[Cc]alled")
+                               r"[Ww]e[Cc]hat|[Nn]ame|[Cc]all me|[Cc]alled")  # plates, passports, dates: digits
 
 
 # Strings with digits that redaction left unchanged, remembered: the model id in every stored event, message ids,

@@ -179,3 +179,29 @@ def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage
                   for value in row]
     assert not [value for value in stored if "王建国" in value or "8123456" in value]
     assert any("我叫[姓名] 座机[电话] 想问创业补贴" in value for value in stored)
+
+
+def test_migration_0009_redacts_plates_birth_dates_and_relatives_names_stored_before(storage_url: str) -> None:
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.storage.turns import turns
+
+    upgrade(storage_url)
+    command.downgrade(alembic_config(storage_url), "0008")
+    events = SQLTrackerStore.SQLEvent.__table__
+    said = "我老婆叫李娟 车牌甘A12345 1990年5月6日出生 想问创业补贴"
+    engine = sa.create_engine(storage_url)
+    events.create(engine, checkfirst=True)
+    with engine.begin() as connection:  # not engine_for: it would migrate first
+        connection.execute(events.insert().values(sender_id="h", type_name="user", timestamp=1.0,
+                                                  data=json.dumps({"event": "user", "text": said})))
+        connection.execute(turns.insert().values(sender_hash="h", channel="sms", timestamp=sa.func.now(),
+                                                 user_text=said, reply_text="好的", departments="[]"))
+    upgrade(storage_url)
+    with engine_for(storage_url).connect() as connection:
+        stored = [str(value) for table in (events, turns) for row in connection.execute(sa.select(table))
+                  for value in row]
+    assert not [value for value in stored if "李娟" in value or "A12345" in value or "1990年5月6日" in value]
+    assert any("我老婆叫[姓名] 车牌[车牌号] [出生日期]出生 想问创业补贴" in value for value in stored)

@@ -88,11 +88,12 @@ def test_the_samples_are_what_they_claim() -> None:
     (f"我的身份证号是{VALID_ID}，帮我查查", f"我的身份证号是{ID_TOKEN}，帮我查查"),
     (f"身份证{VALID_ID_X}", f"身份证{ID_TOKEN}"),
     (f"身份证{VALID_ID_X.lower()}", f"身份证{ID_TOKEN}"),
-    (f"身份证{INVALID_ID}", f"身份证{INVALID_ID}"),  # wrong check digit: not an ID number
+    (f"身份证{INVALID_ID}", f"身份证{ID_TOKEN}"),  # wrong check digit, but an area and a birth date: mistyped
+    ("编号990102199913991234", "编号990102199913991234"),  # no area code, no month 13: not an ID number
     (f"编号9{VALID_ID}", f"编号9{VALID_ID}"),  # a piece of a 19-digit number
     (f"{VALID_ID}1", f"{VALID_ID}1"),
 ])
-def test_id_numbers_with_a_valid_check_character_are_replaced(text: str, expected: str) -> None:
+def test_id_numbers_with_a_valid_check_character_or_a_birth_date_are_replaced(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
@@ -119,11 +120,12 @@ def test_mobile_numbers_at_digit_boundaries_are_replaced(text: str, expected: st
     (" ".join(CARD_16[i:i + 4] for i in range(0, 16, 4)), CARD_TOKEN),
     ("-".join(CARD_16[i:i + 4] for i in range(0, 16, 4)), CARD_TOKEN),
     (" ".join(CARD_19[i:i + 4] for i in range(0, 19, 4)), CARD_TOKEN),
-    (f"卡号{INVALID_CARD}", f"卡号{INVALID_CARD}"),  # Luhn check fails
+    (f"卡号{INVALID_CARD}", f"卡号{CARD_TOKEN}"),  # Luhn check fails, but announced as a card number
+    (f"订单{INVALID_CARD}", f"订单{INVALID_CARD}"),  # Luhn check fails, not announced: not a card
     (f"{CARD_16}0000", f"{CARD_16}0000"),  # 20 digits: not a card
     (f"7{CARD_16}", f"7{CARD_16}") if not passes_luhn(f"7{CARD_16}") else (f"7{CARD_16}", CARD_TOKEN),
 ])
-def test_luhn_valid_card_numbers_are_replaced(text: str, expected: str) -> None:
+def test_luhn_valid_or_announced_card_numbers_are_replaced(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
@@ -319,3 +321,24 @@ def test_strings_found_clean_are_remembered_and_personal_ones_never() -> None:
             "metadata": {"model_id": model_id}, "text": f"回电{MOBILE_TOKEN}"}
     assert model_id in redaction._KNOWN_CLEAN
     assert not any("13812345678" in text for text in redaction._KNOWN_CLEAN)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我的车牌是甘A12345", "我的车牌是[车牌号]"),
+    ("新能源车 甘AD12345", "新能源车 [车牌号]"),
+    ("passport number AB1234567", "passport number [证件号]"),
+    ("护照号：E12345678", "护照号：[证件号]"),
+    ("学号320180912345", "学号[学号]"),
+    ("I was born on 1996-04-12", "I was born on [出生日期]"),
+    ("我1995年3月12日出生", "我[出生日期]出生"),
+    ("生日是1998.7.3", "生日是[出生日期]"),
+    ("我老婆叫李娟 她也想创业", "我老婆叫[姓名] 她也想创业"),
+    ("合伙人的名字叫王强，在天水", "合伙人的名字叫[姓名]，在天水"),
+    # not personal: a date something takes effect, a question about a name, a plan's figures
+    ("2019年7月1日生效", "2019年7月1日生效"),
+    ("我娃叫啥名字不重要", "我娃叫啥名字不重要"),
+    ("营收6500万 员工120人 2021年注册", "营收6500万 员工120人 2021年注册"),
+])
+def test_plates_documents_student_numbers_birth_dates_and_relatives_names_are_replaced(text: str,
+                                                                                       expected: str) -> None:
+    assert redact(text) == expected
