@@ -455,9 +455,11 @@ class ActionStartCheck(Action):
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
         topic = measure_named(tracker) or topic_being_checked(tracker)
         if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
-                and not situation_in_message(tracker, topic) and not asks_about_discussed(tracker, topic)):
+                and not situation_in_message(tracker, topic) and not asks_about_discussed(tracker, topic)
+                and not names_detail_of(topic, tracker.latest_message.get("text") or "")):
             # The classifier's guess is not what the person's situation bears on: screen them all. A measure the
-            # message clearly names ("the 2-3% price deduction for consortium bids") is checked all the same.
+            # message clearly names ("the 2-3% price deduction for consortium bids", "孵化器专项基金") is checked
+            # all the same.
             topic = None
         if topic is None:  # "我能享受哪些政策": every measure, on what is known of the person
             from actions.screening import screen_situation
@@ -534,6 +536,11 @@ class ActionTakeFacts(Action):
         if current is not None and not screening and bears_on(new_facts, current, known_facts(tracker)):
             # More about the person while a measure is discussed ("我们是在甘肃备案的创投企业"): its verdict again.
             return [*events, *check_topic(dispatcher, tracker, current, facts)]
+        if (named is not None and current is not None and named.id != current.id
+                and topic_confidence(tracker) < NAMED_CONFIDENCE and not names_detail_of(named, text)):
+            # "We make drilling equipment parts in Lanzhou" after the procurement answer, weakly read as the parks:
+            # more about the person, for the measure under discussion
+            named = None
         if named is not None and tracker.latest_message.get("intent", {}).get("name") == "inform" \
                 and not screening:
             if has_rules(named.id) and bears_on(new_facts, named):

@@ -245,3 +245,12 @@ def test_a_situation_that_no_measure_with_conditions_fits_gets_the_measures_open
     assert reply.kind == "eligibility" and "不符合" in reply.text
     assert "面向所有创业者" in reply.text
     assert {button["title"] for button in reply.buttons} >= {"办营业执照、注册登记便利化", "创业创新税收优惠"}
+
+
+def test_facts_after_an_answer_go_to_the_measure_discussed_not_a_weak_guess(conversation) -> None:
+    """The topic classifier leans towards the parks for "steel castings … manufacturing" (under 0.8 sure): while
+    procurement is discussed, that is more about the person, and the check asks what is still missing."""
+    conversation.say("About the 30% of procurement budgets reserved for SMEs - could our firm bid for it?")
+    reply = conversation.say("We produce steel castings in Baiyin, so it's manufacturing.")
+    assert (reply.kind, reply.topic) == ("eligibility", "government_procurement")
+    assert reply.understanding.get("asking") == "employees"

@@ -53,9 +53,11 @@ def test_an_answer_that_sounds_like_another_measure_stays_an_answer() -> None:
     assert json.loads(extracted(state)["fact_answer"]) == {"industry": "有色金属冶炼加工"}
 
 
-def start_check(confidence: float) -> tuple[CollectingDispatcher, list]:
+NAMING_TEXT = "We're a firm in Wuwei. Can we get the 2-3% price deduction for consortium bids?"
+
+
+def start_check(confidence: float, text: str = NAMING_TEXT) -> tuple[CollectingDispatcher, list]:
     """ "Can we … the price deduction for consortium bids?" with facts that bear on other measures only."""
-    text = "We're a firm in Wuwei. Can we get the 2-3% price deduction for consortium bids?"
     latest = {"text": text, "intent": {"name": "check_eligibility", "confidence": 0.9},
               "entities": [{"entity": "topic", "value": "government_procurement", "confidence_entity": confidence},
                            {"entity": "employer_type", "value": "enterprise"},
@@ -68,9 +70,13 @@ def start_check(confidence: float) -> tuple[CollectingDispatcher, list]:
 
 
 def test_a_measure_the_message_clearly_names_is_checked_though_the_facts_bear_on_others() -> None:
+    topic_set = {"event": "slot", "timestamp": None, "name": "topic", "value": "government_procurement"}
     _, events = start_check(confidence=1.0)
-    assert {"event": "slot", "timestamp": None, "name": "topic", "value": "government_procurement"} in events
-    dispatcher, _ = start_check(confidence=0.5)  # a guess of the classifier: the situation is screened instead
+    assert topic_set in events
+    _, events = start_check(confidence=0.5)  # the classifier unsure, but the message names it in its own words
+    assert topic_set in events
+    # a guess of the classifier on words that name no measure: the situation is screened instead
+    dispatcher, _ = start_check(confidence=0.5, text="We're a firm in Wuwei. Is there anything we can get?")
     assert dispatcher.messages
     assert all(message["custom"].get("topic") != "government_procurement" for message in dispatcher.messages)
 
