@@ -46,7 +46,7 @@ from policy_kb.inference import merge_facts
 from policy_kb.models import Topic
 from policy_kb.rules import SIZE_FACTS, Rule, rules_for_topic
 from policy_kb.sizing import size_standard
-from policy_kb.translations import department_name, localized_evaluation, topic_text
+from policy_kb.translations import aspect_texts, department_name, localized_evaluation, topic_text
 
 # Intents that leave the check when the message holds no answer: other rules handle them.
 ASIDE = "__aside__"  # the message asks about the measure being checked: answered, then the pending question again
@@ -453,22 +453,25 @@ class ActionStartCheck(Action):
         wording = messages(language)["eligibility"]
         facts = merge_facts(known_facts(tracker), facts_in_latest_message(tracker))
         events: list[EventType] = [SlotSet("facts", facts), SlotSet("requested_fact", None)]
-        topic = measure_named(tracker) or topic_being_checked(tracker)
-        if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and situation_in_message(tracker)
-                and not situation_in_message(tracker, topic) and not asks_about_discussed(tracker, topic)
+        named = measure_named(tracker)
+        topic = named or topic_being_checked(tracker)
+        if (topic is not None and topic_confidence(tracker) < NAMED_CONFIDENCE and (has_rules(topic.id) or not named)
+                and situation_in_message(tracker) and not situation_in_message(tracker, topic)
+                and not asks_about_discussed(tracker, topic)
                 and not names_detail_of(topic, tracker.latest_message.get("text") or "")):
             # The classifier's guess is not what the person's situation bears on: screen them all. A measure the
             # message clearly names ("the 2-3% price deduction for consortium bids", "孵化器专项基金") is checked
-            # all the same.
+            # all the same, and one that sets no conditions ("想开个养殖场 能贷款不": the loans) is answered.
             topic = None
         if topic is None:  # "我能享受哪些政策": every measure, on what is known of the person
             from actions.screening import screen_situation
 
             return [*events, *screen_situation(dispatcher, tracker, facts)]
         events.append(SlotSet("topic", topic.id))
-        if not has_rules(topic.id):
-            dispatcher.utter_message(text=wording["no_rules"].format(title=topic_text(topic, language).title,
-                                                                     lead=topic.lead_department),
+        if not has_rules(topic.id):  # what the document says of it, then that it sets no conditions to check
+            no_rules = wording["no_rules"].format(title=topic_text(topic, language).title,
+                                                  lead=department_name(topic.lead_department, language))
+            dispatcher.utter_message(text=aspect_texts(topic, language).brief + "\n" + no_rules,
                                      json_message=payload(ELIGIBILITY, topic, tracker=tracker))
             return events
         result, rule_id = evaluate_focus(tracker, topic, facts)

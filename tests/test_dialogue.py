@@ -254,3 +254,11 @@ def test_facts_after_an_answer_go_to_the_measure_discussed_not_a_weak_guess(conv
     reply = conversation.say("We produce steel castings in Baiyin, so it's manufacturing.")
     assert (reply.kind, reply.topic) == ("eligibility", "government_procurement")
     assert reply.understanding.get("asking") == "employees"
+
+
+def test_a_situation_asking_about_a_measure_without_conditions_gets_that_measure(conversation) -> None:
+    """"想开个养殖场 能贷款不": the loans set no conditions to check; the answer says what the document has on them
+    and that it states no conditions, instead of screening the measures that do."""
+    reply = conversation.say("俺想开个养殖场 能贷款不")  # read as "check my eligibility", the loans 0.69 sure
+    assert (reply.kind, reply.topic) == ("eligibility", "startup_guarantee_loan")
+    assert "创业担保贷款" in reply.text and "没有写明具体的申请条件" in reply.text
