@@ -28,10 +28,11 @@ from actions.common import (
     topic_buttons,
     topic_in_message,
 )
-from actions.context import names_detail_of, topic_of_turn
+from actions.context import is_hypothetical, names_detail_of, topic_of_turn
 from actions.eligibility import (
     asks_about_eligibility,
     brief_replies,
+    corrected_facts,
     evaluate_focus,
     send_verdict,
     situation_in_message,
@@ -101,9 +102,12 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
     if tracker.get_slot("topic") != topic.id:
         events.extend([SlotSet("rule", None), SlotSet("screening", False)])  # a new topic: no measure in focus yet
     known, stated = known_facts(tracker), facts_in_latest_message(tracker)
+    text = tracker.latest_message.get("text") or ""
+    if not stated and last_reply_was_verdict_on(tracker, topic) and asks_what_if(tracker):
+        # "占35%呢" / "要是50个人呢" right after a verdict: the verdict with that number instead
+        stated = corrected_facts(text, known)
     facts = merge_facts(known, stated)
     events.append(SlotSet("facts", facts))
-    text = tracker.latest_message.get("text") or ""
     can_check = has_rules(topic.id)
     if can_check and ((asks_about_eligibility(text, language) and not asks_only_an_aspect(tracker))
                       or situation_in_message(tracker, topic)
@@ -150,6 +154,14 @@ def last_reply_was_verdict_on(tracker: Tracker, topic: Topic) -> bool:
             custom = (event.get("data") or {}).get("custom") or {}
             return custom.get("kind") == ELIGIBILITY and custom.get("topic") == topic.id
     return False
+
+
+def asks_what_if(tracker: Tracker) -> bool:
+    """"那X呢" / "要是…" holding a number: the same question with other circumstances."""
+    text = tracker.latest_message.get("text") or ""
+    reading = tracker.latest_message.get("aspect") or {}
+    return any(character.isdigit() for character in text) and bool(reading.get("continuation") or is_hypothetical(
+        tracker) or text.rstrip("?？。! ").endswith("呢"))
 
 
 def contradicts(known: dict[str, object], stated: dict[str, object]) -> bool:

@@ -262,3 +262,10 @@ def test_a_situation_asking_about_a_measure_without_conditions_gets_that_measure
     reply = conversation.say("俺想开个养殖场 能贷款不")  # read as "check my eligibility", the loans 0.69 sure
     assert (reply.kind, reply.topic) == ("eligibility", "startup_guarantee_loan")
     assert "创业担保贷款" in reply.text and "没有写明具体的申请条件" in reply.text
+
+
+def test_a_what_if_number_after_a_verdict_gives_the_verdict_with_it(conversation) -> None:
+    conversation.say("我们是武威一家做软件的小公司 12个人 跟一家国企组联合体投标 我们占股20% 能享受价格扣除吗")
+    reply = conversation.say("那占40%呢")
+    assert (reply.kind, reply.verdict) == ("eligibility", "eligible")
+    assert reply.understanding.get("rule") == "procurement_consortium_price_deduction"
