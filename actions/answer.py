@@ -28,7 +28,7 @@ from actions.common import (
     topic_buttons,
     topic_in_message,
 )
-from actions.context import is_hypothetical, names_detail_of, topic_of_turn
+from actions.context import NAMED_CONFIDENCE, is_hypothetical, names_detail_of, topic_confidence, topic_of_turn
 from actions.eligibility import (
     asks_about_eligibility,
     brief_replies,
@@ -81,8 +81,8 @@ class ActionAnswerTopic(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         topic = topic_of_turn(tracker)
-        if topic is None:
-            return ask_which_topic(dispatcher, tracker)
+        if topic is None or (asks_what_the_plan_is(tracker) and topic_confidence(tracker) < NAMED_CONFIDENCE):
+            return ask_which_topic(dispatcher, tracker)  # "双创是啥意思": the plan's outline, not a guessed measure
         department = asks_a_named_departments_contact(tracker, topic)
         if department is not None:
             return answer_department_contact(dispatcher, tracker, department)
@@ -236,11 +236,17 @@ def offer_topics(dispatcher: CollectingDispatcher, tracker: Tracker, choices: li
     dispatcher.utter_message(text=wording["question"], buttons=buttons, json_message=payload(CLARIFY, tracker=tracker))
 
 
+def asks_what_the_plan_is(tracker: Tracker) -> bool:
+    """"双创是啥意思", "这个方案讲的是啥", "What is this plan about?"."""
+    return says_any(tracker.latest_message.get("text") or "", "plan_overview_words")
+
+
 def answer_about_the_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """ "到2020年要建多少" or "这个文件还管用吗" with no measure in view: answered for the whole plan."""
     aspect = requested_aspect(tracker)
     language = reply_language(tracker)
-    text = plan_answer(aspect, language, says_any(tracker.latest_message.get("text") or "", "plan_words"))
+    said = tracker.latest_message.get("text") or ""
+    text = plan_answer(aspect, language, says_any(said, "plan_words"), asks_what_the_plan_is(tracker))
     if text is None:
         return False
     dispatcher.utter_message(text=text, json_message={**payload(ANSWER, tracker=tracker), "aspect": aspect,

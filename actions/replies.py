@@ -209,10 +209,12 @@ def department_data(short: str, language: str) -> dict[str, Any]:
     return data
 
 
-def plan_answer(aspect: str, language: str, names_the_plan: bool = False) -> str | None:
+def plan_answer(aspect: str, language: str, names_the_plan: bool = False, asks_what_it_is: bool = False) -> str | None:
     """A question about the plan as a whole: its targets, whether it is still in force, or (when the message names
-    the plan: "这个方案是哪年发的") when it was issued; None for other aspects."""
+    the plan: "这个方案是哪年发的", "双创是啥意思") when it was issued or what it is; None for other aspects."""
     wording = messages(language)["replies"]
+    if aspect == OVERVIEW and asks_what_it_is:
+        return wording["plan_overview"].format(issued=kb().document.issued.isoformat())
     if aspect == "time" and names_the_plan:
         return wording["plan_issued"].format(issued=kb().document.issued.isoformat())
     if aspect == "targets":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.settings import load_settings
 from bot.storage.contacts import unseal
 from bot.storage.handoffs import hash_sender, open_handoffs
@@ -269,3 +271,10 @@ def test_a_what_if_number_after_a_verdict_gives_the_verdict_with_it(conversation
     reply = conversation.say("那占40%呢")
     assert (reply.kind, reply.verdict) == ("eligibility", "eligible")
     assert reply.understanding.get("rule") == "procurement_consortium_price_deduction"
+
+
+@pytest.mark.parametrize("text", ["双创是啥意思", "What is this plan about?"])
+def test_what_the_plan_is_gets_its_outline_not_a_guessed_measure(conversation, text: str) -> None:
+    reply = conversation.say(text)
+    assert (reply.kind, reply.topic) == ("answer", None)
+    assert "2015-12-12" in reply.text and "2020" in reply.text
