@@ -51,6 +51,7 @@ from actions.replies import (
     hotline_sentence,
     plan_answer,
     pointer_answer,
+    sms_detail_answer,
 )
 from nlu.aspects import aspect_topics
 from policy_kb.engine import NEED_MORE_INFO, has_rules
@@ -135,8 +136,12 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
         reply = first_answer(topic, aspect, language, text)
         steps = first_answer_buttons(topic, aspect, can_check, language)
     else:
-        reply = detail_answer(topic, aspect, language, text) if level == LEVEL_DETAIL else pointer_answer(topic,
-                                                                                                         language)
+        if level != LEVEL_DETAIL:
+            reply = pointer_answer(topic, language)
+        elif brief_replies(tracker) and aspect != FULL:  # SMS: the next level that fits; the whole card on request
+            reply = sms_detail_answer(topic, aspect, language, text)
+        else:
+            reply = detail_answer(topic, aspect, language, text)
         steps = next_step_buttons(topic, can_check, language)
     buttons = [*steps, *feedback_buttons(language)]
     data = payload(ANSWER, topic, tracker=tracker)

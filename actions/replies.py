@@ -132,6 +132,26 @@ def detail_answer(topic: Topic, aspect: str, language: str, user_text: str = "")
     return "\n".join(lines)
 
 
+# Level 2 on SMS fits three segments with its menu: when any character is Chinese (UCS-2, 67 a segment) about 160
+# characters beside a Chinese menu or 120 beside the longer English one; in plain ASCII (153 a segment) 400.
+SMS_DETAIL_BUDGET_UCS2 = {"zh": 160, "en": 120}
+SMS_DETAIL_BUDGET_ASCII = 400
+
+
+def sms_detail_answer(topic: Topic, aspect: str, language: str, user_text: str = "") -> str:
+    """Level 2 for an SMS user: the most detailed of the aspect's clause answer, the document's clause itself and
+    where to ask that fits three segments with its menu. The whole card (a dozen segments) comes only when asked
+    for ("详细", ``FULL``)."""
+    wording = messages(language)["replies"]
+    clause = wording["quote"].format(section=topic.section, quote=topic.quotes[0])
+    candidates = [] if aspect in (OVERVIEW, "department", "contact", "validity") else [
+        detail_answer(topic, aspect, language, user_text)]
+    candidates.append(clause)
+    return next((text for text in candidates
+                 if len(text) <= (SMS_DETAIL_BUDGET_ASCII if text.isascii() else SMS_DETAIL_BUDGET_UCS2[language])),
+                pointer_answer(topic, language))
+
+
 def pointer_answer(topic: Topic, language: str) -> str:
     """Level 3: everything the document says has been shown; where to ask for more."""
     wording = messages(language)["replies"]

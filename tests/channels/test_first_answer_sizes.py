@@ -8,8 +8,9 @@ import statistics
 import pytest
 
 from actions.answer import first_answer_buttons
+from actions.common import next_step_buttons
 from actions.feedback import feedback_buttons
-from actions.replies import GENERIC_ASPECTS, first_answer
+from actions.replies import GENERIC_ASPECTS, first_answer, sms_detail_answer
 from bot.channels.render import (
     Button,
     ChannelReply,
@@ -77,3 +78,19 @@ def test_first_wechat_screen_is_the_answer_and_its_menu() -> None:
 ])
 def test_sms_segments_follow_the_encoding_the_network_uses(text: str, segments: int) -> None:
     assert sms_segments(text) == segments
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_same_question_again_on_sms_stays_within_three_segments(language: str) -> None:
+    """Level 2 over SMS (the same aspect asked again) is the next detail that fits, never the dozen-segment card,
+    which comes only when asked for ("详细")."""
+    kb = get_knowledge_base()
+    for topic_id in sorted(kb.topics):
+        topic = kb.topics[topic_id]
+        buttons = [Button(b["title"], b["payload"]) for b in [*next_step_buttons(topic, has_rules(topic.id), language),
+                                                               *feedback_buttons(language)]]
+        for aspect in ALL_ASPECTS:
+            text = sms_detail_answer(topic, aspect, language)
+            assert text != first_answer(topic, aspect, language), (topic_id, aspect)
+            pieces = render_sms(ChannelReply([text], buttons, {"language": language}), max_segments=3)
+            assert len(pieces) == 1 and sms_segments(pieces[0]) <= 3, (topic_id, aspect, pieces)
