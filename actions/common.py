@@ -11,6 +11,7 @@ import yaml
 from rasa_sdk import Tracker
 
 from nlu.facts import restated_facts
+from nlu.facts.lexicon import english_industry_names
 from policy_kb.facts import FactError, validate_fact
 from policy_kb.loader import KnowledgeBase, get_knowledge_base
 from policy_kb.models import Topic
@@ -212,6 +213,8 @@ def describe_facts(facts: dict[str, object], language: str = CHINESE) -> str:
             shown = ("Yes" if value else "No") if language == ENGLISH else ("是" if value else "否")
         elif isinstance(value, float) and value.is_integer():
             shown = str(int(value))  # "90000", not "90000.0"
+        elif name == "industry" and language == ENGLISH:
+            shown = english_industry_names().get(str(value), str(value))  # "restaurant", not 餐馆
         else:
             shown = str(value)
         label = texts.get("label", spec.label)

@@ -219,6 +219,19 @@ def _enum_words(raw: dict) -> dict[str, dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=1)
+def english_industry_names() -> dict[str, str]:
+    """Industry (the canonical Chinese name the reader stores) → its first English word in the lexicon, for English
+    replies: "restaurant" for 餐馆 (a Chinese word would also make an English SMS UCS-2, half as long a segment)."""
+    names: dict[str, str] = {}
+    for canon_map in _read_yaml(_LEXICON_PATH)["industries"].values():
+        for canonical, synonyms in canon_map.items():
+            english = next((str(word) for word in synonyms or () if str(word).isascii()), None)
+            if english:
+                names[str(canonical)] = english
+    return names
+
+
+@functools.lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
     raw = _read_yaml(_LEXICON_PATH)
     english = "|".join(sorted(map(str, raw["english_numbers"]), key=len, reverse=True))
