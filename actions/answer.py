@@ -19,6 +19,7 @@ from actions.common import (
     intent_payload,
     kb,
     known_facts,
+    last_reply,
     likely_topics,
     messages,
     next_step_buttons,
@@ -117,9 +118,7 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
         events.append(SlotSet("rule", rule_id))
         if result.verdict == NEED_MORE_INFO:
             if not brief_replies(tracker):  # SMS: straight to the question
-                asked = requested_aspect(tracker)  # "我是应届生 求职补贴能领多少": the amount first, then the check
-                opening = (first_answer(topic, asked, language, text) if asked in ASPECTS_BESIDE_A_VERDICT
-                           else aspect_texts(topic, language).brief)
+                opening = aspect_first_answer(tracker, topic, language) or aspect_texts(topic, language).brief
                 dispatcher.utter_message(text=opening, json_message=payload(ANSWER, topic, tracker=tracker))
             return [*events, FollowupAction(FORM_NAME)]
         send_verdict(dispatcher, topic, result, tracker, facts)
@@ -154,11 +153,9 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topi
 
 def last_reply_was_verdict_on(tracker: Tracker, topic: Topic) -> bool:
     """The assistant's last reply was a verdict on ``topic`` (its payload's kind and topic)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            custom = (event.get("data") or {}).get("custom") or {}
-            return custom.get("kind") == ELIGIBILITY and custom.get("topic") == topic.id
-    return False
+    event = last_reply(tracker)
+    custom = ((event or {}).get("data") or {}).get("custom") or {}
+    return custom.get("kind") == ELIGIBILITY and custom.get("topic") == topic.id
 
 
 def asks_what_if(tracker: Tracker) -> bool:
@@ -179,6 +176,15 @@ def contradicts(known: dict[str, object], stated: dict[str, object]) -> bool:
 # verdict itself (no aspect), and "谁能领" who qualifies (the check answers it).
 ASPECTS_BESIDE_A_VERDICT = ("amount", "time", "materials", "how_to_apply", "department", "contact", "validity",
                             "afterwards", "targets")
+
+
+def aspect_first_answer(tracker: Tracker, topic: Topic, language: str) -> str | None:
+    """The answer to the aspect a message asks beside its "can I get it" ("我是应届生 求职补贴能领多少": the amount,
+    before the check's first question), or None when it asks no such aspect."""
+    asked = requested_aspect(tracker)
+    if asked not in ASPECTS_BESIDE_A_VERDICT:
+        return None
+    return first_answer(topic, asked, language, tracker.latest_message.get("text") or "")
 
 
 def asks_only_an_aspect(tracker: Tracker) -> bool:

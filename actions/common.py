@@ -114,12 +114,15 @@ def understanding(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def last_reply(tracker: Tracker) -> dict[str, Any] | None:
+    """The event of the assistant's last message in the conversation, if any."""
+    return next((event for event in reversed(tracker.events) if event.get("event") == "bot"), None)
+
+
 def last_reply_text(tracker: Tracker) -> str | None:
     """The text of the assistant's last message in the conversation, if any."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            return event.get("text")
-    return None
+    event = last_reply(tracker)
+    return event.get("text") if event else None
 
 
 def topic_in_message(tracker: Tracker) -> Topic | None:

@@ -486,13 +486,13 @@ class ActionStartCheck(Action):
 def answer_the_aspect_first(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> None:
     """"我是应届生 家里低保 求职补贴能领多少": the amount (here, that the document gives none) before the check's
     first question; an SMS goes straight to the question."""
-    from actions.answer import ASPECTS_BESIDE_A_VERDICT, requested_aspect  # here: actions.answer imports this module
+    from actions.answer import aspect_first_answer  # here: actions.answer imports this module
 
-    asked = requested_aspect(tracker)
-    if asked in ASPECTS_BESIDE_A_VERDICT and not brief_replies(tracker):
-        language = reply_language(tracker)
-        dispatcher.utter_message(text=first_answer(topic, asked, language, tracker.latest_message.get("text") or ""),
-                                 json_message=payload(ANSWER, topic, tracker=tracker))
+    if brief_replies(tracker):
+        return
+    opening = aspect_first_answer(tracker, topic, reply_language(tracker))
+    if opening is not None:
+        dispatcher.utter_message(text=opening, json_message=payload(ANSWER, topic, tracker=tracker))
 
 
 class ActionStopCheck(Action):

@@ -69,11 +69,16 @@ class ActionClarify(Action):
 TOPIC_ANSWERING_ACTS = (*MEASURE_QUESTION_ACTS, "check_eligibility")
 
 
+def two_likeliest_acts(tracker: Tracker) -> list[str | None]:
+    """The act classifier's two first acts, the fallback left out."""
+    return [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
+            if entry.get("name") != "nlu_fallback"][:2]
+
+
 def torn_between_questions_about_it(tracker: Tracker) -> bool:
     """The fallback came from two close acts that both ask about the measure the message clearly names
     ("我手机138… 大学生创业有社保补贴吗": asking, or checking?), not from a message nobody could read."""
-    acts = [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
-            if entry.get("name") != "nlu_fallback"][:2]
+    acts = two_likeliest_acts(tracker)
     return len(acts) == 2 and all(act in TOPIC_ANSWERING_ACTS for act in acts) and topic_confidence(tracker) >= (
         NAMED_CONFIDENCE)
 
@@ -82,8 +87,7 @@ def asks_about_it(tracker: Tracker) -> bool:
     """A question ("我是做碳纤维的 该去哪个园区": facts, then where to go) about the measure the message clearly
     names, which the act classifier found as likely to be facts as a question: the answer on the measure, which
     uses the facts, not a screening of every measure on them."""
-    acts = [entry.get("name") for entry in tracker.latest_message.get("intent_ranking") or []
-            if entry.get("name") != "nlu_fallback"][:2]
+    acts = two_likeliest_acts(tracker)
     reading = tracker.latest_message.get("aspect") or {}
     asking = reading.get("name") not in (None, "overview") or asks_a_question(
         tracker.latest_message.get("text") or "", reply_language(tracker))

@@ -117,9 +117,13 @@ def department_first_answer(topic: Topic, language: str) -> str:
     return wording["department"].format(title=title, lead=lead, others=listed) + section_tag(topic, language)
 
 
+# Aspects whose level 2 is the whole card: an overview, the 详细 request, and those answered from the card's parts.
+CARD_ASPECTS = (OVERVIEW, FULL, "department", "contact", "validity")
+
+
 def detail_answer(topic: Topic, aspect: str, language: str, user_text: str = "") -> str:
     """Level 2: the clause behind an aspect answer, or the full card for an overview (or on request)."""
-    if aspect in (OVERVIEW, FULL, "department", "contact", "validity"):
+    if aspect in CARD_ASPECTS:
         return full_card(topic, language, user_text)
     wording = messages(language)["replies"]
     entry = kb().aspects[topic.id].answers[aspect]
@@ -144,7 +148,7 @@ def sms_detail_answer(topic: Topic, aspect: str, language: str, user_text: str =
     for ("详细", ``FULL``)."""
     wording = messages(language)["replies"]
     clause = wording["quote"].format(section=topic.section, quote=topic.quotes[0])
-    candidates = [] if aspect in (OVERVIEW, "department", "contact", "validity") else [
+    candidates = [] if aspect in CARD_ASPECTS else [
         detail_answer(topic, aspect, language, user_text)]
     candidates.append(clause)
     return next((text for text in candidates

@@ -154,8 +154,9 @@ def test_migration_0005_hashes_seen_ids_and_redacts_channel_texts_stored_before(
     assert seen == stored_message_id("wechat", f"{openid}:1733400000")  # a retry is still recognised
 
 
-def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage_url: str) -> None:
-    """A name and a landline number in an event and a turn, as an earlier redaction left them, are taken out."""
+def stored_after_migrating(storage_url: str, before: str, said: str) -> list[str]:
+    """Every value of the events and turns tables after a user message ``said``, stored as revision ``before``
+    left it, went through the migrations after it."""
     import json
 
     from rasa.core.tracker_store import SQLTrackerStore
@@ -163,9 +164,8 @@ def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage
     from bot.storage.turns import turns
 
     upgrade(storage_url)
-    command.downgrade(alembic_config(storage_url), "0007")
+    command.downgrade(alembic_config(storage_url), before)
     events = SQLTrackerStore.SQLEvent.__table__
-    said = "我叫王建国 座机0931-8123456 想问创业补贴"
     engine = sa.create_engine(storage_url)
     events.create(engine, checkfirst=True)
     with engine.begin() as connection:  # not engine_for: it would migrate first
@@ -175,33 +175,18 @@ def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage
                                                  user_text=said, reply_text="好的", departments="[]"))
     upgrade(storage_url)
     with engine_for(storage_url).connect() as connection:
-        stored = [str(value) for table in (events, turns) for row in connection.execute(sa.select(table))
-                  for value in row]
+        return [str(value) for table in (events, turns) for row in connection.execute(sa.select(table))
+                for value in row]
+
+
+def test_migration_0008_redacts_names_and_numbers_in_texts_stored_before(storage_url: str) -> None:
+    """A name and a landline number in an event and a turn, as an earlier redaction left them, are taken out."""
+    stored = stored_after_migrating(storage_url, "0007", "我叫王建国 座机0931-8123456 想问创业补贴")
     assert not [value for value in stored if "王建国" in value or "8123456" in value]
     assert any("我叫[姓名] 座机[电话] 想问创业补贴" in value for value in stored)
 
 
 def test_migration_0009_redacts_plates_birth_dates_and_relatives_names_stored_before(storage_url: str) -> None:
-    import json
-
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    from bot.storage.turns import turns
-
-    upgrade(storage_url)
-    command.downgrade(alembic_config(storage_url), "0008")
-    events = SQLTrackerStore.SQLEvent.__table__
-    said = "我老婆叫李娟 车牌甘A12345 1990年5月6日出生 想问创业补贴"
-    engine = sa.create_engine(storage_url)
-    events.create(engine, checkfirst=True)
-    with engine.begin() as connection:  # not engine_for: it would migrate first
-        connection.execute(events.insert().values(sender_id="h", type_name="user", timestamp=1.0,
-                                                  data=json.dumps({"event": "user", "text": said})))
-        connection.execute(turns.insert().values(sender_hash="h", channel="sms", timestamp=sa.func.now(),
-                                                 user_text=said, reply_text="好的", departments="[]"))
-    upgrade(storage_url)
-    with engine_for(storage_url).connect() as connection:
-        stored = [str(value) for table in (events, turns) for row in connection.execute(sa.select(table))
-                  for value in row]
+    stored = stored_after_migrating(storage_url, "0008", "我老婆叫李娟 车牌甘A12345 1990年5月6日出生 想问创业补贴")
     assert not [value for value in stored if "李娟" in value or "A12345" in value or "1990年5月6日" in value]
     assert any("我老婆叫[姓名] 车牌[车牌号] [出生日期]出生 想问创业补贴" in value for value in stored)
