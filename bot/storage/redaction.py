@@ -151,13 +151,17 @@ _SCANNED_AS = {**{character: str(value) for value, character in enumerate("零�
                "〇": "0", "幺": "1", "两": "2", "。": "."}
 
 
-def _normalized(text: str) -> tuple[str, list[int]]:
+_DIGIT_BESIDE_NUMERAL = re.compile(r"[零〇一二三四五六七八九幺两。][0-9０-９]|[0-9０-９][零〇一二三四五六七八九幺两。]")
+
+
+def _normalized(text: str, numerals: bool = True) -> tuple[str, list[int]]:
     """The NFKC form of each character, joined, and for each of its characters the index it came from.
 
     Invisible format characters (zero-width spaces and joiners, soft hyphens, direction marks: category Cf) are
     left out, so a number split by them is still one number; a replacement covers them too.
     """
-    parts = [_scanned_form(character) for character in text]
+    parts = [_scanned_form(character) if numerals or character not in _SCANNED_AS else character
+             for character in text]
     if all(len(part) == 1 for part in parts):  # the usual case: one character each, origins need no building
         return "".join(parts), list(range(len(text)))
     origins: list[int] = []
@@ -174,9 +178,10 @@ def _scanned_form(character: str) -> str:
     return _SCANNED_AS.get(character, unicodedata.normalize("NFKC", character))
 
 
-def _redact_once(text: str) -> str:
-    """Each kind in turn, on the text as the kinds before it left it (normalised again only after a change)."""
-    normalized, origins = _normalized(text)
+def _redact_once(text: str, numerals: bool = True) -> str:
+    """Each kind in turn, on the text as the kinds before it left it (normalised again only after a change);
+    ``numerals``: Chinese numerals read as digits."""
+    normalized, origins = _normalized(text, numerals)
     for kind, token in _KINDS:
         spans = [(origins[start], origins[end - 1] + 1) for match in kind.finditer(normalized)
                  if _is_personal(kind, match.group()) for start, end in [_replaced_span(match)]]
@@ -184,7 +189,7 @@ def _redact_once(text: str) -> str:
             continue
         for start, end in reversed(spans):
             text = text[:start] + token + text[end:]
-        normalized, origins = _normalized(text)
+        normalized, origins = _normalized(text, numerals)
     for name in _NAMES:
         text = name.sub(lambda match: match.group(0)[:match.start("v") - match.start()] + NAME_TOKEN, text)
     return text
@@ -206,6 +211,8 @@ def redact(text: str) -> str:
     """
     while True:
         once = _redact_once(text)
+        if _DIGIT_BESIDE_NUMERAL.search(once):  # "一6222…": read as digits, the numeral would lengthen the number
+            once = _redact_once(once, numerals=False)
         if once == text:
             return once
         text = once
@@ -234,18 +241,35 @@ def _redacted_string(text: str) -> str:
     return result
 
 
+def redact_text(text: str) -> str:
+    """``redact(text)``, sooner for the many texts that cannot hold personal data (see ``_MAY_BE_PERSONAL``) or
+    were found clean before; the same result (a property test compares the two)."""
+    return _redacted_string(text) if _MAY_BE_PERSONAL.search(text) else text
+
+
 def redacted(value: Any) -> Any:
     """``value`` with every string in it redacted, dicts and lists walked (a stored event, its parse data and slots).
 
     What redaction leaves unchanged is returned as it is, the very object: ``redacted(value) is value`` tells that
-    ``value`` holds no personal data (the tracker store relies on it, see ``bot.storage.tracker_cache``).
+    ``value`` holds no personal data (the tracker store relies on it, see ``bot.storage.tracker_cache``). Nothing is
+    copied until a change is found: most stored values hold no personal data.
     """
     if isinstance(value, str):
-        return _redacted_string(value) if _MAY_BE_PERSONAL.search(value) else value
+        return redact_text(value)
     if isinstance(value, dict):
-        changed = {key: redacted(item) for key, item in value.items()}
-        return value if all(changed[key] is item for key, item in value.items()) else changed
+        for index, (key, item) in enumerate(value.items()):
+            new = redacted(item)
+            if new is not item:
+                items = list(value.items())
+                changed = dict(items[:index])
+                changed[key] = new
+                changed.update((later_key, redacted(later)) for later_key, later in items[index + 1:])
+                return changed
+        return value
     if isinstance(value, list):
-        changed_items = [redacted(item) for item in value]
-        return value if all(new is old for new, old in zip(changed_items, value, strict=True)) else changed_items
+        for index, item in enumerate(value):
+            new = redacted(item)
+            if new is not item:
+                return [*value[:index], new, *(redacted(later) for later in value[index + 1:])]
+        return value
     return value

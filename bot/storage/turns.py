@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bot.storage.database import engine_for, metadata
 from bot.storage.handoffs import hash_sender
-from bot.storage.redaction import redact
+from bot.storage.redaction import redact_text
 
 USEFUL = "useful"
 NOT_USEFUL = "not_useful"
@@ -59,6 +59,7 @@ turns = sa.Table(
     sa.Index("ix_turns_confidence", "confidence"),
     sa.Index("ix_turns_sender_hash_timestamp", "sender_hash", "timestamp"),
 )
+_INSERT_TURNS = turns.insert()  # built once: it is run with every saved turn
 
 
 def _short(value: Any, length: int) -> str | None:
@@ -73,7 +74,7 @@ def _new_turn(sender_hash: str, event: Any) -> dict[str, Any]:
         "sender_hash": sender_hash,
         "channel": _short(event.input_channel or DEFAULT_CHANNEL, 32),
         "timestamp": dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc),
-        "user_text": redact(event.text or ""),
+        "user_text": redact_text(event.text or ""),
         "intent": _short(intent.get("name"), 64),
         "confidence": float(confidence) if confidence is not None else None,
         "topic": None,
@@ -87,7 +88,7 @@ def _new_turn(sender_hash: str, event: Any) -> dict[str, Any]:
 
 
 def _finish(turn: dict[str, Any], texts: list[str], custom: dict[str, Any] | None) -> dict[str, Any]:
-    turn["reply_text"] = redact("\n".join(texts))
+    turn["reply_text"] = redact_text("\n".join(texts))
     if custom:
         turn["topic"] = _short(custom.get("topic"), 64)
         turn["kind"] = _short(custom.get("kind"), 16)
@@ -135,7 +136,7 @@ def record_turns(database_url: str, rows: Sequence[dict[str, Any]]) -> int:
 def insert_turns(connection: sa.engine.Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Store turn rows in the caller's transaction (one multi-row INSERT); returns how many were stored."""
     if rows:
-        connection.execute(turns.insert(), [dict(row) for row in rows])
+        connection.execute(_INSERT_TURNS, [dict(row) for row in rows])
     return len(rows)
 
 
