@@ -38,8 +38,8 @@ def tokenized(tmp_path: Path, texts: list[tuple[str, str | None]]) -> list[Messa
     return messages
 
 
-def features(messages: list[Message], attribute: str) -> list[tuple[str, list]]:
-    return [(feature.type, feature.features.toarray().tolist())
+def features(messages: list[Message], attribute: str) -> list[tuple[str, str, list]]:
+    return [(feature.type, str(feature.features.dtype), feature.features.toarray().tolist())
             for message in messages for feature in message.features if feature.attribute == attribute]
 
 
@@ -58,8 +58,8 @@ def test_sentence_features_are_rasas_and_per_token_features_are_not_computed(tmp
         outputs[component] = features(probes, TEXT)
     rasa_text, ours_text = outputs.values()
     assert [entry for entry in rasa_text if entry[0] == "sentence"] == ours_text  # same numbers, same order
-    assert {kind for kind, _ in ours_text} == {"sentence"}
-    assert any(kind == "sequence" for kind, _ in rasa_text)
+    assert {kind for kind, *_ in ours_text} == {"sentence"}
+    assert any(kind == "sequence" for kind, *_ in rasa_text)
 
 
 def test_the_pinyin_featurizer_can_skip_per_token_counts(tmp_path: Path) -> None:
@@ -74,5 +74,5 @@ def test_the_pinyin_featurizer_can_skip_per_token_counts(tmp_path: Path) -> None
         featurizer.process(probes)
         outputs[sequence_features] = features(probes, TEXT)
     assert [entry for entry in outputs[True] if entry[0] == "sentence"] == outputs[False]
-    assert {kind for kind, _ in outputs[False]} == {"sentence"}
-    assert any(kind == "sequence" for kind, _ in outputs[True])
+    assert {kind for kind, *_ in outputs[False]} == {"sentence"}
+    assert any(kind == "sequence" for kind, *_ in outputs[True])
