@@ -82,3 +82,31 @@ def test_every_prediction_reads_the_same_last_states_as_from_the_whole_conversat
     for recent, whole, _ in shortened:
         assert len(recent) > needed
         assert recent[1:] == whole[len(whole) - len(recent) + 1:]  # all but the first, which lacks the past
+
+
+def test_a_prediction_building_its_states_once_predicts_what_building_them_each_time_does(
+        assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    predictions: list[tuple[Any, Any]] = []
+    once = RulePolicy._predict
+    each_time = once.__wrapped__
+
+    def both(self: Any, tracker: Any, domain: Any) -> Any:
+        prediction, source = once(self, tracker, domain)
+        predictions.append(((prediction, source), each_time(self, tracker, domain)))
+        return prediction, source
+
+    monkeypatch.setattr(RulePolicy, "_predict", both)
+    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_c.yml").read_text(encoding="utf-8"))["conversations"]
+    for texts in [[*check["user"], "是", "不是", "算了", "谢谢"] for check in checks]:
+        conversation = Conversation(assistant)
+        for text in texts:
+            conversation.say(text)
+    assert len(predictions) > 100
+    for (built_once, source), (built_each_time, source_each_time) in predictions:
+        assert source == source_each_time
+        assert built_once.probabilities == built_each_time.probabilities
+        assert (built_once.policy_name, built_once.events, built_once.is_end_to_end_prediction,
+                built_once.is_no_user_prediction) == (built_each_time.policy_name, built_each_time.events,
+                                                      built_each_time.is_end_to_end_prediction,
+                                                      built_each_time.is_no_user_prediction)
+    assert rule_states._ONE_PREDICTION.get() is None  # nothing kept between predictions
