@@ -99,7 +99,9 @@ def install() -> None:
     def possible_keys(self: Any, lookup: dict[str, str], states: list[Any]) -> set[str]:
         # Rasa filters the rules state by state back to the conversation's start, but any rule applies at a
         # state further back than its length: only the last states of the longest rule can rule one out.
-        return matching(self, lookup, states[-rule_length(self):])
+        # Only the rules whose last state can match the conversation's last state are compared at all.
+        states = states[-rule_length(self):]
+        return matching(self, _rules_for_last_state(self, lookup, states[-1]) if states else lookup, states)
 
     predict = RulePolicy._predict
 
@@ -129,6 +131,50 @@ def install() -> None:
     RulePolicy._get_possible_keys = possible_keys  # type: ignore[method-assign]
     RulePolicy._predict = predict_building_states_once  # type: ignore[method-assign]
     TrackerFeaturizer._create_states = staticmethod(states_built_once)  # type: ignore[method-assign]
+
+
+_ANY = object()  # in the index of rules: a last state that names no intent
+
+
+def _rules_for_last_state(policy: Any, lookup: dict[str, str], state: dict[str, Any]) -> dict[str, str]:
+    """The rules of ``lookup`` that may match a conversation whose last state is ``state``.
+
+    A rule whose last state names a previous action (and an intent) matches only a last state with that action
+    (and that intent): Rasa compares the names for equality. Every other rule stays a candidate, so Rasa's own
+    comparison of the candidates gives the same rules as of all of them.
+    """
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+
+    index = _rule_index(policy, lookup)
+    action = (state.get(PREVIOUS_ACTION) or {}).get("action_name")
+    intent = (state.get(USER) or {}).get("intent")
+    names = [*index.get((action, intent), ()), *index.get((action, _ANY), ()), *index.get(None, ())]
+    return {name: lookup[name] for name in names}
+
+
+def _rule_index(policy: Any, lookup: dict[str, str]) -> dict[Any, list[str]]:
+    """The rules of ``lookup`` by (previous action, intent or ``_ANY``) of their last state; None: the rules whose
+    last state names no previous action. Built once per lookup (again if it changes, while the policy trains)."""
+    from rasa.core.policies.rule_policy import SHOULD_NOT_BE_SET
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+
+    indexes = policy.__dict__.setdefault("_chuangye_rule_index", {})
+    known = indexes.get(id(lookup))
+    if known is not None and known[0] is lookup and known[1] == len(lookup):
+        return known[2]
+
+    def named(value: Any) -> bool:
+        return isinstance(value, str) and bool(value) and value != SHOULD_NOT_BE_SET
+
+    index: dict[Any, list[str]] = {}
+    for name in lookup:
+        last = policy._rule_key_to_state(name)[-1]
+        action = (last.get(PREVIOUS_ACTION) or {}).get("action_name")
+        intent = (last.get(USER) or {}).get("intent")
+        key = None if not named(action) else (action, intent if named(intent) else _ANY)
+        index.setdefault(key, []).append(name)
+    indexes[id(lookup)] = (lookup, len(lookup), index)
+    return index
 
 
 def _built_once(key: tuple, tracker: Any, build: Any, arguments: Any = None) -> Any:

@@ -110,3 +110,27 @@ def test_a_prediction_building_its_states_once_predicts_what_building_them_each_
                                                       built_each_time.is_end_to_end_prediction,
                                                       built_each_time.is_no_user_prediction)
     assert rule_states._ONE_PREDICTION.get() is None  # nothing kept between predictions
+
+
+def test_the_rules_compared_with_the_last_states_are_the_ones_rasa_finds_among_all(
+        assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    found: list[tuple[set, set]] = []
+    ours = RulePolicy._get_possible_keys
+    rasas = ours.__wrapped__
+
+    def both(self: Any, lookup: dict, states: list) -> set:
+        keys = ours(self, lookup, states)
+        found.append((keys, rasas(self, lookup, states)))
+        return keys
+
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", both)
+    followups = yaml.safe_load((DIALOGUES / "heldout_followups_c.yml").read_text(encoding="utf-8"))["dialogues"]
+    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_d.yml").read_text(encoding="utf-8"))["conversations"]
+    for texts in [[turn["text"] for turn in dialogue["turns"]] for dialogue in followups] + [
+            [*check["user"], "是", "不是", "算了"] for check in checks]:
+        conversation = Conversation(assistant)
+        for text in texts:
+            conversation.say(text)
+    assert len(found) > 300
+    assert all(keys == expected for keys, expected in found)
+    assert sum(bool(keys) for keys, _ in found) > len(found) / 3  # rules do match, not only none of them
