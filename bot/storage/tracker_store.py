@@ -36,7 +36,7 @@ from bot.storage.database import (
 )
 from bot.storage.event_statements import SENDER, event_statements
 from bot.storage.handoffs import hash_sender
-from bot.storage.redaction import redacted
+from bot.storage.redaction import redacted, warm_up
 from bot.storage.tracker_cache import TrackerCache
 from bot.storage.turns import insert_turns, turns_from_events
 
@@ -97,6 +97,7 @@ class ReviewedSQLTrackerStore(SQLTrackerStore):
         # A database server reads outside a transaction (see ``_retrieve``); SQLite starts none for a SELECT.
         self._read_options = {} if url.get_backend_name() == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
         self.cache = TrackerCache(settings.tracker_cache_size)
+        warm_up()  # redaction's tagger and place names, before the first conversation is saved
         try:
             engine_for(self.database_url)  # migrations now, so a broken schema shows at start-up
         except Exception:

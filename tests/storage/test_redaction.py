@@ -176,6 +176,24 @@ def test_several_kinds_in_one_message() -> None:
     ("姓名：欧阳娜娜 想问补贴", f"姓名：{NAME_TOKEN} 想问补贴"),
     ("My name is John Smith and I live in Lanzhou", f"My name is {NAME_TOKEN} and I live in Lanzhou"),
     ("名字叫什么不重要", "名字叫什么不重要"),
+    ("我是张伟，想问下创业贷款", f"我是{NAME_TOKEN}，想问下创业贷款"),
+    ("你好我是李明 大三学生", f"你好我是{NAME_TOKEN} 大三学生"),
+    ("本人陈静，在天水开店", f"本人{NAME_TOKEN}，在天水开店"),
+    ("Hi, I'm Ahmed Khan from Pakistan", f"Hi, I'm {NAME_TOKEN} from Pakistan"),
+    ("This is Li Na, a student in Lanzhou", f"This is {NAME_TOKEN}, a student in Lanzhou"),
+    # what a person is, not who
+    ("我是大学生 想创业", "我是大学生 想创业"),
+    ("我是兰州人", "我是兰州人"),
+    ("我是退役军人，能贷款吗", "我是退役军人，能贷款吗"),
+    ("我是高校毕业生", "我是高校毕业生"),
+    ("我是白银的 想开个店", "我是白银的 想开个店"),  # where from, not who
+    ("我是白银 想开个店", "我是白银 想开个店"),
+    ("我是张家川人", "我是张家川人"),
+    ("我是马云的粉丝", "我是马云的粉丝"),
+    ("我是一名教师", "我是一名教师"),
+    ("本人是个体户", "本人是个体户"),
+    ("I'm German and I live in Lanzhou", "I'm German and I live in Lanzhou"),
+    ("I am a student", "I am a student"),
     ("申请表要填姓名、身份证号", "申请表要填姓名、身份证号"),
 ])
 def test_the_name_a_person_gives_is_replaced(text: str, expected: str) -> None:
@@ -231,8 +249,9 @@ pieces = st.one_of(
     st.sampled_from(["1", "13", "86", "+86", " ", "-", "X", "x", "@", ".", "com", "qq", "a", "年", "号", "Ｘ", "１",
                      VALID_ID, VALID_ID_X, CARD_16, CARD_19, CARD_13, "13812345678", "zs@example.org",
                      # the words that announce a name, an id or a date (``redact_text`` looks for them first)
-                     "我叫", "张三", "老婆叫", "my name is ", "Li Na", "微信号", "wx", "zhangsan_88", "QQ", "护照",
-                     "学号", "生日是", "1995年3月12日", "出生", "甘A", "B1234", "路", "12号", "卡号", "一三八"]),
+                     "我叫", "我是", "本人", "张三", "老婆叫", "I'm ", "I am  ", "Ahmed Khan", "my name is ", "Li Na",
+                     "微信号", "wx", "zhangsan_88", "QQ", "护照", "学号", "生日是", "1995年3月12日", "出生", "甘A",
+                     "B1234", "路", "12号", "卡号", "一三八"]),
     st.from_regex(r"[0-9]{1,20}", fullmatch=True),
     st.builds(valid_id, st.from_regex(r"[0-9]{17}", fullmatch=True)),
     st.builds(luhn_complete, st.from_regex(r"[0-9]{12,18}", fullmatch=True)),
