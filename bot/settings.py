@@ -99,10 +99,16 @@ def _sms() -> SmsSettings | None:
 def state_dir() -> Path:
     """Where this installation keeps what must not be in the repository: $CHUANGYE_STATE_DIR, else
     $XDG_CONFIG_HOME/chuangye or ~/.config/chuangye."""
-    configured = os.environ.get("CHUANGYE_STATE_DIR")
+    return _state_dir(os.environ.get("CHUANGYE_STATE_DIR"), os.environ.get("XDG_CONFIG_HOME"),
+                      os.environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _state_dir(configured: str | None, config_home: str | None, home: str | None) -> Path:
+    """``state_dir`` for these variables, worked out once (the salt is looked up with every message)."""
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    base = config_home or str(Path.home() / ".config")
     return Path(base) / "chuangye"
 
 

@@ -127,20 +127,41 @@ def _check_facts(values: dict[str, object], where: str) -> None:
 
 
 def _alternation(words: Iterable[str]) -> str:
-    """Regex alternation, longest word first so that at any position the longest word wins.
+    """A regex that matches, at any position, the longest of ``words`` found there (as an alternation of the words,
+    longest first, would), written as a tree of their common beginnings: Python's ``re`` tries each alternative
+    of a flat alternation in turn at every position, about ten times slower with the thousands of phrases of the
+    fact lexicon.
 
     Words starting or ending with ASCII letters or digits only match as whole ASCII words ("ai" is not
     found in "email").
     """
-    parts = []
-    for word in sorted(set(words), key=lambda item: (-len(item), item)):
-        part = re.escape(word)
-        if word[0].isascii() and word[0].isalnum():
-            part = "(?<![a-z0-9])" + part
-        if word[-1].isascii() and word[-1].isalnum():
-            part += "(?![a-z0-9])"
-        parts.append(part)
-    return "|".join(parts) if parts else "(?!)"
+    tree: dict[str, dict] = {}
+    for word in set(words):
+        if word:
+            node = tree
+            for character in word:
+                node = node.setdefault(character, {})
+            node[_WORD_END] = {}
+    branches = []
+    for first in sorted(tree):
+        whole_ascii_word = "(?<![a-z0-9].)" if first.isascii() and first.isalnum() else ""  # before `first`
+        branches.append(re.escape(first) + whole_ascii_word + _rest_of_words(tree[first], first))
+    return "|".join(branches) if branches else "(?!)"
+
+
+_WORD_END = ""  # the key that marks, in the tree of words, that a word ends at this node
+
+
+def _rest_of_words(node: dict[str, dict], last: str) -> str:
+    """The regex of the words' remainders after a node (``last``: the node's character): longer ones first, then
+    ending here when a word does (ending on an ASCII letter or digit only before a non-word character)."""
+    longer = [re.escape(character) + _rest_of_words(child, character)
+              for character, child in sorted(node.items()) if character != _WORD_END]
+    if _WORD_END not in node:
+        return longer[0] if len(longer) == 1 else "(?:" + "|".join(longer) + ")"
+    if last.isascii() and last.isalnum():
+        return "(?:" + "|".join([*longer, "(?![a-z0-9])"]) + ")"
+    return "(?:" + "|".join(longer) + ")?" if longer else ""
 
 
 def _compile(words: Iterable[str]) -> re.Pattern[str]:

@@ -2,6 +2,7 @@
 
 import datetime
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlu.facts import extract_facts, interpret_answer, restated_facts
-from nlu.facts.lexicon import university_rules
+from nlu.facts.lexicon import _alternation, load_lexicon, university_rules
 from nlu.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -481,3 +482,39 @@ def test_a_correction_restates_a_known_fact_without_the_words_that_usually_come_
 def test_a_school_answers_where_the_employer_is_when_that_is_asked() -> None:
     assert interpret_answer("西安交大的 想来兰州创业", "employer_in_gansu") is False
     assert interpret_answer("兰大的", "employer_in_gansu") is True
+
+
+def flat_alternation(words: list[str]) -> str:
+    """The lexicon's patterns as a plain alternation, longest word first: what the tree of words must match."""
+    parts = []
+    for word in sorted(set(words), key=lambda item: (-len(item), item)):
+        part = re.escape(word)
+        if word[0].isascii() and word[0].isalnum():
+            part = "(?<![a-z0-9])" + part
+        if word[-1].isascii() and word[-1].isalnum():
+            part += "(?![a-z0-9])"
+        parts.append(part)
+    return "|".join(parts) if parts else "(?!)"
+
+
+_letters = st.sampled_from(list("创业补贴社保大学生ab1 ."))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_letters, min_size=1, max_size=5), max_size=12), st.text(_letters, max_size=30))
+def test_the_tree_of_words_finds_what_the_longest_first_alternation_finds(words: list[str], text: str) -> None:
+    tree, flat = re.compile(_alternation(words)), re.compile(flat_alternation(words))
+    assert [match.span() for match in tree.finditer(text)] == [match.span() for match in flat.finditer(text)]
+
+
+def test_the_fact_phrases_are_found_as_by_the_longest_first_alternation() -> None:
+    lexicon = load_lexicon()
+    flat = re.compile(flat_alternation(list(lexicon.rules)))
+    dialogues = Path(__file__).resolve().parents[1] / "dialogues" / "heldout_followups_b.yml"
+    texts = [turn["text"] for dialogue in yaml.safe_load(dialogues.read_text(encoding="utf-8"))["dialogues"]
+             for turn in dialogue["turns"]]
+    texts += ["我是应届生 家里低保 想在兰州开个奶茶店", "i'm a phd graduate, ai startup, email me",
+              "残疾人 退役军人 农民工"]
+    found = [[match.span() for match in lexicon.phrase_pattern.finditer(text.lower())] for text in texts]
+    assert found == [[match.span() for match in flat.finditer(text.lower())] for text in texts]
+    assert sum(map(len, found)) > 20  # phrases are found, not only none
