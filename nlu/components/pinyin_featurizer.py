@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 from collections.abc import Sequence
@@ -116,14 +117,17 @@ class PinyinFeaturizer(SparseFeaturizer, GraphComponent):
         return pinyin_ngrams(syllables, self._config["max_ngram"])
 
     def _matrix(self, rows: list[list[str]]) -> scipy.sparse.coo_matrix:
-        """Counts of the known n-grams, one row per item of ``rows`` (duplicates summed, canonical order)."""
-        cells = [(row, index) for row, grams in enumerate(rows) for gram in grams
-                 if (index := self._vocabulary.get(gram)) is not None]
+        """Counts of the known n-grams, one row per item of ``rows`` (duplicates summed, canonical order: counted
+        here, which costs a fraction of SciPy's ``sum_duplicates`` for the few cells of a message)."""
+        counted = collections.Counter((row, index) for row, grams in enumerate(rows) for gram in grams
+                                      if (index := self._vocabulary.get(gram)) is not None)
+        cells = sorted(counted)
         row_indices = np.fromiter((row for row, _ in cells), dtype=np.int32, count=len(cells))
         column_indices = np.fromiter((column for _, column in cells), dtype=np.int32, count=len(cells))
-        matrix = scipy.sparse.coo_matrix((np.ones(len(cells), dtype=np.float32), (row_indices, column_indices)),
+        values = np.fromiter((counted[cell] for cell in cells), dtype=np.float32, count=len(cells))
+        matrix = scipy.sparse.coo_matrix((values, (row_indices, column_indices)),
                                          shape=(len(rows), len(self._vocabulary)))
-        matrix.sum_duplicates()
+        matrix.has_canonical_format = True  # sorted by row, then column, no cell twice
         return matrix
 
     @classmethod

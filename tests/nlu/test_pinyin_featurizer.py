@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -32,3 +33,8 @@ def test_counts_add_up_per_row_and_unknown_grams_are_dropped(tmp_path: Path) -> 
     assert matrix.shape == (3, 3)
     assert np.array_equal(matrix.toarray(), expected)
     assert matrix.nnz == 4  # duplicates summed into one stored cell each
+    canonical = scipy.sparse.coo_matrix(expected)  # SciPy's own order: by row, then column
+    assert matrix.has_canonical_format
+    assert (matrix.row.tolist(), matrix.col.tolist(), matrix.data.tolist()) == (
+        canonical.row.tolist(), canonical.col.tolist(), canonical.data.tolist())
+    assert matrix.data.dtype == np.float32
