@@ -26,7 +26,8 @@ HELDOUTS = [Path(__file__).parent / "dialogues" / "heldout_eligibility.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_d.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_e.yml",
             Path(__file__).parent / "dialogues" / "heldout_eligibility_f.yml",
-            Path(__file__).parent / "dialogues" / "heldout_eligibility_g.yml"]
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_g.yml",
+            Path(__file__).parent / "dialogues" / "heldout_eligibility_h.yml"]
 MAX_ANSWERS = 8
 FLOOR = 0.6
 DECIDED = ("eligible", "not_eligible")

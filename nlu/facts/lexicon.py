@@ -51,6 +51,8 @@ class Lexicon:
     not_negation: re.Pattern[str]
     barrier: re.Pattern[str]
     hypothetical: re.Pattern[str]
+    measure_pointer: re.Pattern[str]  # "…那个政策": the words before it name a measure, they state no fact
+    measure_pointer_window: int
     postfix_fillers: str
     window: int
     english_negation: frozenset[str]
@@ -275,6 +277,8 @@ def load_lexicon() -> Lexicon:
         not_negation=_compile(negation["ignore"]),
         barrier=_compile(negation["barriers"]),
         hypothetical=_compile(negation["hypothetical"]),
+        measure_pointer=_compile(negation["measure_pointer"]),
+        measure_pointer_window=int(negation["measure_pointer_window"]),
         postfix_fillers=str(negation["postfix_fillers"]),
         window=int(negation["window"]),
         english_negation=frozenset(map(str, negation["english_words"])),

@@ -49,6 +49,8 @@ def _negation(text: str, matches: list[PhraseMatch], index: int, clauses: _Claus
     """Whether phrase ``matches[index]`` is negated; None when it states nothing (question, hypothesis)."""
     match = matches[index]
     clause_start = clauses.start(match.start)
+    if _names_a_measure(text, match, clauses, lexicon):
+        return None
     if lexicon.hypothetical.search(lexicon.not_negation.sub(" ", text[clause_start : match.start])):
         return None
     previous_end = matches[index - 1].end if index else 0
@@ -73,6 +75,15 @@ def _negation(text: str, matches: list[PhraseMatch], index: int, clauses: _Claus
         return None
     trailing = lexicon.negation.match(tail)
     return bool(trailing) and all(char in lexicon.postfix_fillers for char in tail[trailing.end() :])
+
+
+def _names_a_measure(text: str, match: PhraseMatch, clauses: _Clauses, lexicon: Lexicon) -> bool:
+    """Whether the phrase is part of the name of a measure the user points at ("休学创业保留学籍那个政策 我能用不"):
+    a pointer ("那个政策") follows closely in its clause and the user says nothing of themselves before it (我)."""
+    pointer = lexicon.measure_pointer.search(text, match.end, clauses.end(match.end))
+    if pointer is None or pointer.start() - match.end > lexicon.measure_pointer_window:
+        return False
+    return "我" not in text[clauses.start(match.start) : match.start]
 
 
 def _english_negation(before: str, lexicon: Lexicon) -> bool:
