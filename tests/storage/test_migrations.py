@@ -190,3 +190,9 @@ def test_migration_0009_redacts_plates_birth_dates_and_relatives_names_stored_be
     stored = stored_after_migrating(storage_url, "0008", "我老婆叫李娟 车牌甘A12345 1990年5月6日出生 想问创业补贴")
     assert not [value for value in stored if "李娟" in value or "A12345" in value or "1990年5月6日" in value]
     assert any("我老婆叫[姓名] 车牌[车牌号] [出生日期]出生 想问创业补贴" in value for value in stored)
+
+
+def test_migration_0010_redacts_names_introduced_with_wo_shi_stored_before(storage_url: str) -> None:
+    stored = stored_after_migrating(storage_url, "0009", "你好我是张伟，想问创业担保贷款 I'm Ahmed Khan")
+    assert not [value for value in stored if "张伟" in value or "Ahmed" in value]
+    assert any("你好我是[姓名]，想问创业担保贷款 I'm [姓名]" in value for value in stored)
