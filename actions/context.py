@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 
 from actions.common import (
     asks_a_question,
+    corrects,
     department_in_message,
     facts_in_latest_message,
     known_facts,
@@ -112,6 +113,16 @@ def surely_out_of_scope(tracker: Tracker) -> bool:
     intent = tracker.latest_message.get("intent") or {}
     return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
             and topic_confidence(tracker) < NAMED_CONFIDENCE)
+
+
+def asks_about_something_else(tracker: Tracker) -> bool:
+    """A question the act classifier is sure lies outside the plan ("How do I renew my work visa?" after the
+    measure for foreign talent): what it lets one guess about the person (no permanent residence) is not an answer
+    to give a verdict on. A correction is never that ("说错了 是西北师大吗" still corrects)."""
+    intent = tracker.latest_message.get("intent") or {}
+    text = tracker.latest_message.get("text") or ""
+    return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
+            and asks_a_question(text, reply_language(tracker)) and not corrects(text))
 
 
 def topic_confidence(tracker: Tracker) -> float:

@@ -36,7 +36,13 @@ from actions.common import (
     topic_being_checked,
     topic_in_message,
 )
-from actions.context import NAMED_CONFIDENCE, measure_named, names_detail_of, topic_confidence
+from actions.context import (
+    NAMED_CONFIDENCE,
+    asks_about_something_else,
+    measure_named,
+    names_detail_of,
+    topic_confidence,
+)
 from actions.feedback import feedback_buttons
 from actions.replies import FULL, OVERVIEW, first_answer
 from nlu.facts import interpret_answer
@@ -335,6 +341,8 @@ class ValidateEligibilityForm(FormValidationAction):
             return {}  # "那休学创业呢": the form rejects and the rules answer it, though "休学" reads as an answer
         if asks_about_another_region(tracker):
             return {}  # "How does Shanghai handle it?": out of scope, though "Shanghai" reads as not in Gansu
+        if asks_about_something_else(tracker):
+            return {}  # "How do I renew my work visa?": out of scope, though a work visa reads as no residence card
         found = answer_from_message(tracker, tracker.get_slot("requested_fact"))
         if found:
             return {"fact_answer": json.dumps(found, ensure_ascii=False)}

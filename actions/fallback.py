@@ -29,7 +29,7 @@ from actions.common import (
     reply_language,
     topic_in_message,
 )
-from actions.context import NAMED_CONFIDENCE, followup_topic, topic_confidence
+from actions.context import NAMED_CONFIDENCE, asks_about_something_else, followup_topic, topic_confidence
 from actions.eligibility import ActionTakeFacts, situation_in_message
 
 
@@ -111,8 +111,8 @@ class ActionOutOfScope(Action):
         if answered is not None:  # "要交啥材料" after an answer: about that measure, not out of scope
             return answered
         in_check = tracker.get_slot("topic") or tracker.get_slot("screening")
-        if not region and in_check and situation_in_message(tracker):  # "说错了 是西北师大" after a verdict
-            return await ActionTakeFacts().run(dispatcher, tracker, domain)
+        if not region and in_check and situation_in_message(tracker) and not asks_about_something_else(tracker):
+            return await ActionTakeFacts().run(dispatcher, tracker, domain)  # "说错了 是西北师大" after a verdict
         department = department_in_message(tracker) if not region else None
         if department is not None and requested_aspect(tracker) == "contact":
             # "the labour bureau's phone number": a department of the plan, whatever the act classifier saw

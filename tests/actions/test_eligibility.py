@@ -154,3 +154,15 @@ def test_a_question_about_another_regions_measures_is_no_answer_during_a_check()
     answer = extracted(during_check("我是上海来的 还在读研", "inform", None,
                                     entities=[*region, {"entity": "student_status", "value": "in_school"}]))
     assert json.loads(answer["fact_answer"]).get("student_status") == "in_school"
+
+
+def test_a_question_surely_outside_the_plan_is_no_answer_during_a_check() -> None:
+    """What an out-of-scope question lets one guess about the person is not the answer to the check's question."""
+    student = [{"entity": "student_status", "value": "in_school"}]
+    assert extracted(during_check("休学期间学校宿舍还能住吗", "out_of_scope", None, entities=student)) == {}
+    # said, not asked: still the answer, whatever the act classifier thought of it
+    stated = extracted(during_check("我现在休学在家", "out_of_scope", None, entities=student))
+    assert json.loads(stated["fact_answer"]).get("student_status") == "in_school"
+    # a correction that ends like a question still corrects
+    corrected = extracted(during_check("说错了 我还在读呢", "out_of_scope", None, entities=student))
+    assert json.loads(corrected["fact_answer"]).get("student_status") == "in_school"
