@@ -207,10 +207,17 @@ _ENGLISH_INTRODUCTION = re.compile(r"\b(?:[Ii]['’]m|[Ii]\s+am|[Tt]his\s+is|[Ii
                                    r"(?P<v>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})\b")
 
 
+# "张伟 男 25岁 想贷款", "李娜，女，22岁": a name written the way a form is filled in, before the person's sex.
+_BEFORE_SEX = re.compile(r"(?:^|(?<=[，,。；;、\s]))(?P<v>[\u4e00-\u9fff·]{2,4})[，,、\s]*[男女]"
+                         r"(?=[，,、。；;\s]|$|[0-9０-９]|性)")
+
+
 def _without_introduced_names(text: str) -> str:
     text = _ENGLISH_INTRODUCTION.sub(
         lambda match: match.group(0)[:match.start("v") - match.start()] + NAME_TOKEN, text)
     spans = [span for match in _INTRODUCTION.finditer(text) if (span := _introduced_name(text, match.end()))]
+    spans += [match.span("v") for match in _BEFORE_SEX.finditer(text) if _is_a_persons_name(match.group("v"))]
+    spans.sort()
     for start, end in reversed(spans):
         text = text[:start] + NAME_TOKEN + text[end:]
     return text
@@ -220,6 +227,16 @@ def warm_up() -> None:
     """Load what redaction loads on first use (jieba's tagger, the place names: about 0.25 s), so that the first
     message with 我是 in it does not hold up a server's other conversations."""
     redact("我是张伟")
+
+
+def _is_a_persons_name(word: str) -> bool:
+    """``word`` is one word that jieba's tagger calls a person's name (not a place: 兰州 男 25 stays)."""
+    import jieba.posseg
+
+    from nlu.regions import place_index
+
+    words = list(jieba.posseg.cut(word))
+    return len(words) == 1 and words[0].flag in _PERSON_NAME_TAGS and word not in place_index()
 
 
 def _introduced_name(text: str, start: int) -> tuple[int, int] | None:
@@ -264,7 +281,7 @@ def redact(text: str) -> str:
 # a WeChat id: other strings are left as they are, which spares the intent and topic rankings most of the work.
 # (plates, passports and dates have digits)
 _MAY_BE_PERSONAL = re.compile(r"[0-9０-９@＠]|[零〇一二三四五六七八九幺两]{5}|叫|名字|姓名|微信|[Vv][Xx]|[Ww][Xx]|"
-                               r"[Ww]e[Cc]hat|[Nn]ame|[Cc]all me|[Cc]alled|我是|本人|"
+                               r"[Ww]e[Cc]hat|[Nn]ame|[Cc]all me|[Cc]alled|我是|本人|[男女]|"
                                r"(?:[Ii]['’]m|[Ii]\s+am|[Tt]his\s+is|[Ii]t['’]s|[Ii]t\s+is)\s+[A-Z]")
 
 

@@ -189,6 +189,11 @@ def test_several_kinds_in_one_message() -> None:
     ("我是白银的 想开个店", "我是白银的 想开个店"),  # where from, not who
     ("我是白银 想开个店", "我是白银 想开个店"),
     ("我是张家川人", "我是张家川人"),
+    ("王建军 男 28岁 想贷款养牛", f"{NAME_TOKEN} 男 28岁 想贷款养牛"),  # written as a form is filled in
+    ("应届生，李小梅，女，22", f"应届生，{NAME_TOKEN}，女，22"),
+    ("兰州 男 25 想创业", "兰州 男 25 想创业"),
+    ("大学生 男 22岁", "大学生 男 22岁"),
+    ("妇女创业有补贴吗 男的呢", "妇女创业有补贴吗 男的呢"),
     ("我是马云的粉丝", "我是马云的粉丝"),
     ("我是一名教师", "我是一名教师"),
     ("本人是个体户", "本人是个体户"),
@@ -249,7 +254,8 @@ pieces = st.one_of(
     st.sampled_from(["1", "13", "86", "+86", " ", "-", "X", "x", "@", ".", "com", "qq", "a", "年", "号", "Ｘ", "１",
                      VALID_ID, VALID_ID_X, CARD_16, CARD_19, CARD_13, "13812345678", "zs@example.org",
                      # the words that announce a name, an id or a date (``redact_text`` looks for them first)
-                     "我叫", "我是", "本人", "张三", "老婆叫", "I'm ", "I am  ", "Ahmed Khan", "my name is ", "Li Na",
+                     "我叫", "我是", "本人", "张三", " 男 ", "女", "老婆叫", "I'm ", "I am  ", "Ahmed Khan",
+                     "my name is ", "Li Na",
                      "微信号", "wx", "zhangsan_88", "QQ", "护照", "学号", "生日是", "1995年3月12日", "出生", "甘A",
                      "B1234", "路", "12号", "卡号", "一三八"]),
     st.from_regex(r"[0-9]{1,20}", fullmatch=True),
