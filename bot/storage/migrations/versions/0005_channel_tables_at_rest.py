@@ -24,7 +24,7 @@ _HASHED = re.compile(r"[0-9a-f]{64}")
 def upgrade() -> None:
     from bot.settings import load_settings
     from bot.storage.handoffs import hash_sender
-    from bot.storage.redaction import redact
+    from bot.storage.stored_redaction import redact_columns
 
     connection = op.get_bind()
     salt = load_settings().sender_hash_salt
@@ -35,12 +35,7 @@ def upgrade() -> None:
                 (inbound.c.channel == row.channel) & (inbound.c.message_id == row.message_id)).values(
                 message_id=hash_sender(f"{row.channel}:{row.message_id}", salt)))
     for name, columns in (("undelivered_messages", ("text", "error")), ("sms_outbox", ("text",))):
-        table = sa.table(name, sa.column("id", sa.Integer), *(sa.column(column, sa.Text) for column in columns))
-        for row in connection.execute(sa.select(table)).fetchall():
-            changed = {column: redact(row._mapping[column]) for column in columns
-                       if row._mapping[column] and redact(row._mapping[column]) != row._mapping[column]}
-            if changed:
-                connection.execute(table.update().where(table.c.id == row.id).values(**changed))
+        redact_columns(connection, name, columns)
 
 
 def downgrade() -> None:

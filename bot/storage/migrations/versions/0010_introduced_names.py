@@ -1,6 +1,6 @@
 """Texts stored before redaction also took out the names people introduce themselves with ("我是张伟，想问…",
-"本人陈静", "I'm Ahmed Khan"): every stored text is redacted again, exactly as 0008 did (its upgrade redacts with
-today's rules).
+"本人陈静", "I'm Ahmed Khan"): every stored text is redacted again, as 0008 did, with today's rules
+(``bot.storage.stored_redaction``).
 
 Revision ID: 0010
 Revises: 0009
@@ -9,8 +9,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"
@@ -19,12 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Alembic loads each revision file on its own (no package): 0008 is loaded from its file beside this one.
-    spec = importlib.util.spec_from_file_location("revision_0008", Path(__file__).with_name("0008_wider_redaction.py"))
-    assert spec is not None and spec.loader is not None
-    revision_0008 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(revision_0008)
-    revision_0008.upgrade()
+    from bot.storage.stored_redaction import redact_stored_texts
+
+    redact_stored_texts(op.get_bind())
 
 
 def downgrade() -> None:
