@@ -110,19 +110,21 @@ def is_hypothetical(tracker: Tracker) -> bool:
 
 def surely_out_of_scope(tracker: Tracker) -> bool:
     """The act classifier is sure the message is out of scope, unless the topic classifier is sure of a topic."""
+    return act_surely_out_of_scope(tracker) and topic_confidence(tracker) < NAMED_CONFIDENCE
+
+
+def act_surely_out_of_scope(tracker: Tracker) -> bool:
+    """The act classifier is at least ``SURE_OUT_OF_SCOPE`` sure the message is out of scope."""
     intent = tracker.latest_message.get("intent") or {}
-    return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
-            and topic_confidence(tracker) < NAMED_CONFIDENCE)
+    return intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
 
 
 def asks_about_something_else(tracker: Tracker) -> bool:
     """A question the act classifier is sure lies outside the plan ("How do I renew my work visa?" after the
     measure for foreign talent): what it lets one guess about the person (no permanent residence) is not an answer
     to give a verdict on. A correction is never that ("说错了 是西北师大吗" still corrects)."""
-    intent = tracker.latest_message.get("intent") or {}
     text = tracker.latest_message.get("text") or ""
-    return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0.0) >= SURE_OUT_OF_SCOPE
-            and asks_a_question(text, reply_language(tracker)) and not corrects(text))
+    return act_surely_out_of_scope(tracker) and asks_a_question(text, reply_language(tracker)) and not corrects(text)
 
 
 def topic_confidence(tracker: Tracker) -> float:

@@ -231,27 +231,27 @@ def warm_up() -> None:
 
 def _is_a_persons_name(word: str) -> bool:
     """``word`` is one word that jieba's tagger calls a person's name (not a place: 兰州 男 25 stays)."""
-    import jieba.posseg
-
-    from nlu.regions import place_index
-
-    words = list(jieba.posseg.cut(word))
-    return len(words) == 1 and words[0].flag in _PERSON_NAME_TAGS and word not in place_index()
+    return _first_name(word) == word
 
 
 def _introduced_name(text: str, start: int) -> tuple[int, int] | None:
     """The span of the person's name that starts at ``start`` (right after 我是), else None."""
+    name = _first_name(text[start:start + _NAME_WINDOW])
+    if name is None or not 2 <= len(name) <= 4 or not _INTRODUCED_NAME_ENDS.match(text, start + len(name)):
+        return None
+    return start, start + len(name)
+
+
+def _first_name(text: str) -> str | None:
+    """The first word of ``text`` when jieba's tagger calls it a person's name and it is no place, else None."""
     import jieba.posseg
 
     from nlu.regions import place_index
 
-    first = next(iter(jieba.posseg.cut(text[start:start + _NAME_WINDOW])), None)
-    if first is None or first.flag not in _PERSON_NAME_TAGS or not 2 <= len(first.word) <= 4:
+    first = next(iter(jieba.posseg.cut(text)), None)
+    if first is None or first.flag not in _PERSON_NAME_TAGS or first.word in place_index():
         return None
-    end = start + len(first.word)
-    if not _INTRODUCED_NAME_ENDS.match(text, end) or first.word in place_index():
-        return None
-    return start, end
+    return first.word
 
 
 def _replaced_span(match: re.Match[str]) -> tuple[int, int]:
