@@ -13,6 +13,7 @@ from policy_kb.loader import KnowledgeBase, get_knowledge_base
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL_PATH = PROJECT_DIR / "models" / "chuangye.tar.gz"
+DIALOGUES_DIR = Path(__file__).resolve().parent / "dialogues"
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,32 @@ class Conversation:
 
     def say(self, text: str):
         return self.loop.run_until_complete(self.assistant.handle(text, self.sender))
+
+
+def held_out_conversations(followups: str | None, checks: str, answers: list[str], limit: int | None = None
+                           ) -> list[list[str]]:
+    """What the users say in a held-out follow-up file (``followups``, a file name in tests/dialogues) and in an
+    eligibility file (``checks``), each check followed by ``answers`` to whatever it asks; at most ``limit`` of
+    each."""
+    import yaml
+
+    texts: list[list[str]] = []
+    if followups is not None:
+        dialogues = yaml.safe_load((DIALOGUES_DIR / followups).read_text(encoding="utf-8"))["dialogues"]
+        texts += [[turn["text"] for turn in dialogue["turns"]] for dialogue in dialogues[:limit]]
+    cases = yaml.safe_load((DIALOGUES_DIR / checks).read_text(encoding="utf-8"))["conversations"]
+    return texts + [[*case["user"], *answers] for case in cases[:limit]]
+
+
+def run_conversations(assistant, conversations: list[list[str]]) -> list[Conversation]:
+    """Each conversation said to the assistant from its start, by a new user each."""
+    ran = []
+    for texts in conversations:
+        conversation = Conversation(assistant)
+        for text in texts:
+            conversation.say(text)
+        ran.append(conversation)
+    return ran
 
 
 @pytest.fixture

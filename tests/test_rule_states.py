@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
@@ -15,9 +14,7 @@ from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rule_states
-from tests.conftest import Conversation
-
-DIALOGUES = Path(__file__).resolve().parent / "dialogues"
+from tests.conftest import held_out_conversations, run_conversations
 
 
 def turn(intent: str, action: str) -> list[Any]:
@@ -68,13 +65,8 @@ def compared_states(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list, list, i
 
 def test_every_prediction_reads_the_same_last_states_as_from_the_whole_conversation(
         assistant, compared_states: list[tuple[list, list, int]]) -> None:
-    followups = yaml.safe_load((DIALOGUES / "heldout_followups_b.yml").read_text(encoding="utf-8"))["dialogues"]
-    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_b.yml").read_text(encoding="utf-8"))["conversations"]
-    for texts in [[turn["text"] for turn in dialogue["turns"]] for dialogue in followups] + [
-            [*check["user"], "是", "不是", "算了"] for check in checks]:
-        conversation = Conversation(assistant)
-        for text in texts:
-            conversation.say(text)
+    run_conversations(assistant, held_out_conversations("heldout_followups_b.yml", "heldout_eligibility_b.yml",
+                                                        ["是", "不是", "算了"]))
     shortened = [(recent, whole, needed) for recent, whole, needed in compared_states if len(recent) < len(whole)]
     assert len(shortened) > len(compared_states) / 3  # the recent part is used, not only the whole conversation
     needed = shortened[0][2]
@@ -96,11 +88,8 @@ def test_a_prediction_building_its_states_once_predicts_what_building_them_each_
         return prediction, source
 
     monkeypatch.setattr(RulePolicy, "_predict", both)
-    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_c.yml").read_text(encoding="utf-8"))["conversations"]
-    for texts in [[*check["user"], "是", "不是", "算了", "谢谢"] for check in checks]:
-        conversation = Conversation(assistant)
-        for text in texts:
-            conversation.say(text)
+    run_conversations(assistant, held_out_conversations(None, "heldout_eligibility_c.yml",
+                                                        ["是", "不是", "算了", "谢谢"]))
     assert len(predictions) > 100
     for (built_once, source), (built_each_time, source_each_time) in predictions:
         assert source == source_each_time
@@ -124,13 +113,8 @@ def test_the_rules_compared_with_the_last_states_are_the_ones_rasa_finds_among_a
         return keys
 
     monkeypatch.setattr(RulePolicy, "_get_possible_keys", both)
-    followups = yaml.safe_load((DIALOGUES / "heldout_followups_c.yml").read_text(encoding="utf-8"))["dialogues"]
-    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_d.yml").read_text(encoding="utf-8"))["conversations"]
-    for texts in [[turn["text"] for turn in dialogue["turns"]] for dialogue in followups] + [
-            [*check["user"], "是", "不是", "算了"] for check in checks]:
-        conversation = Conversation(assistant)
-        for text in texts:
-            conversation.say(text)
+    run_conversations(assistant, held_out_conversations("heldout_followups_c.yml", "heldout_eligibility_d.yml",
+                                                        ["是", "不是", "算了"]))
     assert len(found) > 300
     assert all(keys == expected for keys, expected in found)
     assert sum(bool(keys) for keys, _ in found) > len(found) / 3  # rules do match, not only none of them

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core import trackers
 from rasa.shared.core.slots import CategoricalSlot, TextSlot
 
 from bot import tracker_copies
-from tests.conftest import Conversation
+from tests.conftest import held_out_conversations, run_conversations
 
-DIALOGUES = Path(__file__).resolve().parent / "dialogues"
 VARYING = ("timestamp", "message_id")  # differ between two runs of the same conversation
 
 
@@ -29,20 +26,12 @@ def without_varying(value: Any) -> Any:
     return value
 
 
-def conversations() -> list[list[str]]:
-    followups = yaml.safe_load((DIALOGUES / "heldout_followups_e.yml").read_text(encoding="utf-8"))["dialogues"]
-    checks = yaml.safe_load((DIALOGUES / "heldout_eligibility_e.yml").read_text(encoding="utf-8"))["conversations"]
-    return [[turn["text"] for turn in dialogue["turns"]] for dialogue in followups[:15]] + [
-        [*check["user"], "是", "不是", "算了", "谢谢"] for check in checks[:15]]
-
-
 def stored_events(assistant: Any) -> list[list[dict]]:
     """Each held-out conversation, run from the start, as the events its tracker holds at the end."""
+    conversations = held_out_conversations("heldout_followups_e.yml", "heldout_eligibility_e.yml",
+                                           ["是", "不是", "算了", "谢谢"], limit=15)
     events = []
-    for texts in conversations():
-        conversation = Conversation(assistant)
-        for text in texts:
-            conversation.say(text)
+    for conversation in run_conversations(assistant, conversations):
         tracker = asyncio.run(assistant.agent.tracker_store.retrieve(conversation.sender))
         events.append([without_varying(event.as_dict()) for event in tracker.events])
     return events
